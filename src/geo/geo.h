@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Reading and writing geodata through GDAL/OGR, reprojection to WGS 84 through PROJ, and geometry
+ * validity through GEOS. No GDAL, PROJ or GEOS type leaves this module. */
+#ifndef HV_GEO_GEO_H
+#define HV_GEO_GEO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* Initialises GDAL once per process (idempotent, thread-safe); quiets GDAL's own stderr output. */
+void hv_geo_init(void);
+
+/* What to read and how to map the source's fields onto a property. Every string is borrowed. */
+struct hv_geo_import_opts {
+	const char *path;
+	const char *layer;         /* NULL: the first layer */
+	const char *srs;           /* "EPSG:N" or anything OGRSetFromUserInput takes: the CRS of the
+				    * source coordinates; overrides a .prj/crs that names no EPSG code */
+	const char *id_field;      /* NULL: guessed (id, ID, PIN, OBJECTID, ...); none: row number */
+	const char *name_field;    /* NULL: guessed (name, NAME, label, ...) */
+	const char *address_field; /* NULL: guessed (address, ADDRESS, addr, ...) */
+	const char *status_field;  /* NULL: guessed (status, Property Status, ...) */
+	const char *kind_field;    /* NULL: no kind field */
+	const char *kind;          /* fixed kind when no kind field (NULL: "property") */
+};
+
+/* One feature, ready for the registry. Every pointer is borrowed from the reader and valid until
+ * the next hv_geo_reader_next or hv_geo_reader_free. */
+struct hv_geo_feature {
+	int64_t row;            /* 1-based row or feature number in the source layer */
+	const char *source_key; /* the id field's value, or the row number as text */
+	const char *kind;       /* lower case; never NULL */
+	const char *name;       /* NULL when absent or empty */
+	const char *address;
+	const char *status;
+	const char *geom_type;  /* "Point", "Polygon", "MultiPolygon", ...; NULL: no geometry */
+	const unsigned char *wkb; /* WGS 84, x = lon, y = lat, ISO WKB; NULL: no geometry */
+	size_t wkb_len;
+	bool has_point;         /* representative point: the point itself, or a point on the surface */
+	double lon, lat;
+	double minx, miny, maxx, maxy; /* bbox of wkb */
+	const char *attrs_json; /* every source field as a JSON object: text values, null when unset */
+	const char *repair;     /* non-NULL when the geometry was invalid and MakeValid repaired it:
+				 * what was wrong (GEOS's reason) */
+};
+
+/* What the reader found and chose. Borrowed from the reader. */
+struct hv_geo_layer_info {
+	const char *driver;      /* GDAL driver short name: "CSV", "GeoJSON", "ESRI Shapefile", ... */
+	const char *layer;
+	const char *srs;         /* source CRS as "EPSG:N" or a short name; NULL when none */
+	int64_t n_features;      /* -1 when unknown without a full scan */
+	const char *id_field;    /* the fields chosen for each role, NULL when none */
+	const char *name_field;
+	const char *address_field;
+	const char *status_field;
+	const char *kind_field;
+	const char *coord_fields; /* for tables: "Latitude/Longitude", "LOCATION (lat, lon)", ... */
+	const char *const *fields; /* every field name, trimmed, as the source spells it */
+	size_t n_fields;
+};
+
+struct hv_geo_reader;
+
+/* Opens a source. Errors name the file and the problem: HV_ENOENT (missing file), HV_EFORMAT (not
+ * a format GDAL reads, no such layer), HV_EINVAL (unknown srs, a named field that does not exist,
+ * a projected layer with no CRS and no --srs). Caller owns *out. */
+int hv_geo_reader_open(const struct hv_geo_import_opts *o, struct hv_geo_reader **out,
+		       struct hv_err *err);
+const struct hv_geo_layer_info *hv_geo_reader_info(const struct hv_geo_reader *r);
+/* Reads the next feature: 1 with *f filled, 0 at the end, or a negative status. HV_EINVAL is a
+ * problem with this row only (a non-numeric or out-of-range coordinate, coordinates outside the
+ * CRS's area of use, an empty id, a geometry GEOS cannot repair); err names file, row and field,
+ * and the reader has moved past the row, so the caller may skip it and read on. Other errors end
+ * the reading. */
+int hv_geo_reader_next(struct hv_geo_reader *r, struct hv_geo_feature *f, struct hv_err *err);
+void hv_geo_reader_free(struct hv_geo_reader *r);
+
+/* Finds "(lat, lon)" (the Socrata location form, possibly after an address on earlier lines) or
+ * "POINT (lon lat)" in a cell. Returns true and sets *lat, *lon when exactly one well-formed pair
+ * with |lat| <= 90 and |lon| <= 180 is found. */
+bool hv_geo_parse_location_cell(const char *s, size_t len, double *lat, double *lon);
+
+/* Export formats. */
+enum hv_geo_format {
+	HV_GEO_GEOJSON,
+	HV_GEO_CSV,  /* geometry as a WKT column */
+	HV_GEO_GPKG,
+	HV_GEO_SHAPEFILE,
+};
+
+/* Parses "geojson", "csv", "gpkg", "shp"/"shapefile"; false for anything else. */
+bool hv_geo_format_parse(const char *name, enum hv_geo_format *out);
+
+struct hv_geo_writer;
+
+/* Creates path (replacing nothing: an existing file is HV_EEXIST) with one layer of text fields
+ * named fields[0..n_fields). Geometries come in as WGS 84 and are written in EPSG:epsg (4326 for
+ * GeoJSON). Caller owns *out: hv_geo_writer_close to finish, hv_geo_writer_free to abandon (the
+ * partial file is removed). */
+int hv_geo_writer_open(const char *path, enum hv_geo_format fmt, const char *layer, int epsg,
+		       const char *const *fields, size_t n_fields, struct hv_geo_writer **out,
+		       struct hv_err *err);
+/* Adds a feature: WGS 84 ISO WKB (NULL: no geometry) and n_fields values (NULL: unset). */
+int hv_geo_writer_add(struct hv_geo_writer *w, const unsigned char *wkb, size_t wkb_len,
+		      const char *const *values, struct hv_err *err);
+/* Flushes and closes; frees w in every case. */
+int hv_geo_writer_close(struct hv_geo_writer *w, struct hv_err *err);
+void hv_geo_writer_free(struct hv_geo_writer *w);
+
+/* Reprojects one point from EPSG:from to EPSG:to (lon/lat order for geographic CRSs). */
+int hv_geo_transform_point(int from, int to, double *x, double *y, struct hv_err *err);
+
+#endif
