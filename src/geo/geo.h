@@ -43,6 +43,8 @@ struct hv_geo_feature {
 	double lon, lat;
 	double minx, miny, maxx, maxy; /* bbox of wkb */
 	const char *attrs_json; /* every source field as a JSON object: text values, null when unset */
+	const char *const *values; /* the same values, one per hv_geo_layer_info.fields[i] (NULL:
+				    * unset), so callers need not parse attrs_json */
 	const char *repair;     /* non-NULL when the geometry was invalid and MakeValid repaired it:
 				 * what was wrong (GEOS's reason) */
 };
@@ -59,7 +61,8 @@ struct hv_geo_layer_info {
 	const char *status_field;
 	const char *kind_field;
 	const char *coord_fields; /* for tables: "Latitude/Longitude", "LOCATION (lat, lon)", ... */
-	const char *const *fields; /* every field name, trimmed, as the source spells it */
+	const char *const *fields; /* every attribute field name (the keys of attrs_json, haven_*
+				    * role fields excluded), trimmed, as the source spells it */
 	size_t n_fields;
 };
 

@@ -103,8 +103,12 @@ int hv_store_source_ensure(struct hv_store *s, const char *name, int64_t now_ms,
 int hv_store_source_last_effective(struct hv_store *s, int64_t source_id, int64_t *ms,
 				   struct hv_err *err);
 
+/* Records the start of an import (source, file, hash, times); the counts are ignored here. */
 int hv_store_import_add(struct hv_store *s, const struct hv_import_rec *r, int64_t *id,
 			struct hv_err *err);
+/* Records an import's counts and report (r->id names the import); once per import. */
+int hv_store_import_finish(struct hv_store *s, const struct hv_import_rec *r, struct hv_err *err);
+/* Every finished import, oldest first. */
 int hv_store_import_each(struct hv_store *s, hv_import_fn fn, void *ctx, struct hv_err *err);
 
 /* Yields the latest version of every property of a source, removed ones included. */
