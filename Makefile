@@ -1,0 +1,36 @@
+# haven: `make` builds build/haven; `make demo` runs a demo city; `make check` runs every test
+# under ASan+UBSan. Every step installs what it needs first.
+BUILD ?= build
+CHECK_BUILD ?= build-check
+DEMO_DIR ?= demo
+HAVEN = $(BUILD)/haven
+
+.PHONY: all deps deps-check demo check bench clean format
+
+all: deps
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release -Dtests=disabled
+	ninja -C $(BUILD) haven
+
+deps:
+	@scripts/install-deps.sh build
+
+deps-check:
+	@scripts/install-deps.sh check
+
+demo: all
+	@scripts/demo.sh $(HAVEN) $(DEMO_DIR)
+
+check: deps-check
+	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) --buildtype=debug \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
+	ninja -C $(CHECK_BUILD)
+	meson test -C $(CHECK_BUILD) --print-errorlogs --num-processes 2
+
+bench: all
+	bench/import.sh $(HAVEN)
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD)

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages haven builds, tests and runs with; only what is missing.
+# Usage: scripts/install-deps.sh [build|check]
+set -euo pipefail
+mode=${1:-build}
+
+pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+	libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
+	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev)
+if [ "$mode" = check ]; then
+	pkgs+=(libcmocka-dev python3)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+echo "installing: ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
