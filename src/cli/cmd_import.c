@@ -151,7 +151,7 @@ static int run_import(struct hv_cli *cli, int argc, char **argv)
 
 	hv_err_clear(&err);
 	hv_cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case O_LAYER:
 			o.geo.layer = optarg;
@@ -289,7 +289,7 @@ static int run_imports(struct hv_cli *cli, int argc, char **argv)
 
 	hv_err_clear(&err);
 	hv_cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')
 			return hv_cli_usage(&hv_cmd_imports, "unknown option %s", argv[optind - 1]);
 		x.json = true;

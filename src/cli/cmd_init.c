@@ -140,7 +140,7 @@ static int run_status(struct hv_cli *cli, int argc, char **argv)
 
 	hv_err_clear(&err);
 	hv_cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = true;
 		else

@@ -58,18 +58,28 @@ bool hv_fs_exists(const char *path)
 
 int hv_fs_mkdirs(const char *path, struct hv_err *err)
 {
-	char *p = hv_xstrdup(path);
+	struct stat st;
+	char *p;
 	int rc = HV_OK;
 
+	/* The loop below starts after the first byte; an empty path has none. */
+	if (!*path)
+		return hv_err_set(err, HV_EINVAL, "cannot create a directory with an empty name");
+	p = hv_xstrdup(path);
 	for (char *s = p + 1;; s++) {
 		char c = *s;
+		int e;
 
 		if (c != '/' && c != '\0')
 			continue;
 		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+		e = mkdir(p, 0755) == 0 ? 0 : errno;
+		/* EEXIST is fine only for a directory: a file in the way is an error. */
+		if (e == EEXIST && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)))
+			e = ENOTDIR;
+		if (e != 0 && e != EEXIST) {
 			rc = hv_err_set(err, HV_EIO, "cannot create directory %s: %s", p,
-					strerror(errno));
+					strerror(e));
 			break;
 		}
 		*s = c;

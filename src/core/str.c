@@ -73,9 +73,10 @@ bool hv_str_to_double(struct hv_str s, double *out)
 		return false;
 	memcpy(tmp, s.ptr, s.len);
 	tmp[s.len] = '\0';
-	errno = 0;
 	v = strtod(tmp, &end);
-	if (errno || end != tmp + s.len || !isfinite(v))
+	/* ERANGE also flags underflow (1e-310 is a subnormal, finite double); overflow shows as
+	 * an infinite result, which isfinite rejects. */
+	if (end != tmp + s.len || !isfinite(v))
 		return false;
 	*out = v;
 	return true;

@@ -75,6 +75,27 @@ static const char m001[] =
 	"CREATE TRIGGER scope_rules_no_update BEFORE UPDATE ON scope_rules"
 	"  BEGIN SELECT RAISE(ABORT, 'scope_rules is append-only'); END;"
 	"CREATE TRIGGER scope_rules_no_delete BEFORE DELETE ON scope_rules"
+	"  BEGIN SELECT RAISE(ABORT, 'scope_rules is append-only'); END;"
+	/* INSERT OR REPLACE deletes the old row without firing DELETE triggers (unless a connection
+	 * turns on recursive_triggers): refuse any insert that would collide. */
+	"CREATE TRIGGER sources_no_replace BEFORE INSERT ON sources"
+	"  WHEN EXISTS (SELECT 1 FROM sources WHERE id = NEW.id OR name = NEW.name)"
+	"  BEGIN SELECT RAISE(ABORT, 'sources is append-only'); END;"
+	"CREATE TRIGGER imports_no_replace BEFORE INSERT ON imports"
+	"  WHEN EXISTS (SELECT 1 FROM imports WHERE id = NEW.id)"
+	"  BEGIN SELECT RAISE(ABORT, 'imports is append-only'); END;"
+	"CREATE TRIGGER import_reports_no_replace BEFORE INSERT ON import_reports"
+	"  WHEN EXISTS (SELECT 1 FROM import_reports WHERE import_id = NEW.import_id)"
+	"  BEGIN SELECT RAISE(ABORT, 'import_reports is append-only'); END;"
+	"CREATE TRIGGER properties_no_replace BEFORE INSERT ON properties"
+	"  WHEN EXISTS (SELECT 1 FROM properties WHERE id = NEW.id"
+	"    OR (source_id = NEW.source_id AND source_key = NEW.source_key))"
+	"  BEGIN SELECT RAISE(ABORT, 'properties is append-only'); END;"
+	"CREATE TRIGGER property_versions_no_replace BEFORE INSERT ON property_versions"
+	"  WHEN EXISTS (SELECT 1 FROM property_versions WHERE id = NEW.id)"
+	"  BEGIN SELECT RAISE(ABORT, 'property_versions is append-only'); END;"
+	"CREATE TRIGGER scope_rules_no_replace BEFORE INSERT ON scope_rules"
+	"  WHEN EXISTS (SELECT 1 FROM scope_rules WHERE id = NEW.id)"
 	"  BEGIN SELECT RAISE(ABORT, 'scope_rules is append-only'); END;";
 
 const struct hv_migration hv_sqlite_migrations[] = {

@@ -46,7 +46,7 @@ struct hv_import_rec {
 	const char *file_name;
 	const char *file_sha256;
 	int64_t imported_ms;  /* wall-clock time of the import */
-	int64_t effective_ms; /* when the source data was in force (default: imported_ms) */
+	int64_t effective_ms; /* when the source data was in force (the registry sets it) */
 	int64_t n_read, n_added, n_changed, n_unchanged, n_removed, n_repaired, n_skipped;
 	int64_t n_address_only;
 	const char *report_json; /* the full report */

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "store/migrations_sqlite.h"
 #include "store/store_impl.h"
@@ -205,6 +206,16 @@ static int migrate(struct sqlite_store *q, struct hv_err *err)
 			continue;
 		if ((rc = exec(q, "BEGIN IMMEDIATE", err)))
 			return rc;
+		/* Another connection may have applied it while this one waited for the write
+		 * lock (workers opening a new file at once); read the version again under it. */
+		if ((rc = user_version(q, &v, err))) {
+			exec(q, "ROLLBACK", NULL);
+			return rc;
+		}
+		if (m->version <= v) {
+			exec(q, "ROLLBACK", NULL);
+			continue;
+		}
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
 		if ((rc = exec(q, m->sql, err)) || (rc = exec(q, pragma, err))) {
 			exec(q, "ROLLBACK", NULL);
@@ -676,7 +687,8 @@ static int sq_scope_each(struct hv_store *s, int64_t as_of_ms, hv_scope_rule_fn 
 
 	if (!st)
 		return HV_ESTORE;
-	sqlite3_bind_int64(st, 1, as_of_ms);
+	/* 0 means now (store.h), not the epoch: rules effective after 1970 would all be hidden. */
+	sqlite3_bind_int64(st, 1, as_of_ms ? as_of_ms : hv_time_now_ms());
 	return each_rule(q, st, fn, ctx, err);
 }
 
@@ -716,6 +728,20 @@ static const struct hv_store_ops sqlite_ops = {
 	.scope_versions = sq_scope_versions,
 };
 
+/* Switching a new file to WAL takes an exclusive lock, and SQLite reports SQLITE_BUSY for it
+ * without calling the busy handler; connections opening one new file at once retry here. */
+static int set_wal(sqlite3 *db)
+{
+	int rc;
+
+	for (int waited_ms = 0;; waited_ms += 10) {
+		rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= 5000)
+			return rc;
+		sqlite3_sleep(10);
+	}
+}
+
 int hv_store_sqlite_open(const char *path, struct hv_store **out, struct hv_err *err)
 {
 	struct sqlite_store *q = hv_xcalloc(1, sizeof(*q));
@@ -735,14 +761,19 @@ int hv_store_sqlite_open(const char *path, struct hv_store **out, struct hv_err 
 	sqlite3_busy_timeout(q->db, 5000);
 	/* WAL: readers never block the writer; synchronous=FULL: a committed record survives a
 	 * power cut, which evidence needs. */
-	rc = exec(q, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-		     "PRAGMA foreign_keys = ON;",
-		  err);
-	if (rc) {
-		hv_err_set(err, HV_ESTORE, "%s: not a haven store: %s", path,
-			   sqlite3_errmsg(q->db));
+	if ((rc = set_wal(q->db)) != SQLITE_OK) {
+		rc = hv_err_set(err, HV_ESTORE, "%s: %s: %s", path,
+				(rc & 0xff) == SQLITE_NOTADB ? "not a haven store"
+							     : "cannot open store",
+				sqlite3_errmsg(q->db));
 		goto fail;
 	}
+	/* recursive_triggers: without it INSERT OR REPLACE deletes a conflicting row without
+	 * firing the append-only DELETE triggers. */
+	if ((rc = exec(q, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+			  "PRAGMA recursive_triggers = ON;",
+		       err)))
+		goto fail;
 	if ((rc = migrate(q, err)))
 		goto fail;
 	*out = &q->base;
