@@ -97,7 +97,8 @@ static void print_report(const struct hv_import_report *r)
 	printf("), removed %lld, repaired %lld, skipped %lld\n", (long long)r->n_removed,
 	       (long long)r->n_repaired, (long long)r->n_skipped);
 	if (r->n_address_only)
-		printf("  %lld without coordinates, kept as address-only properties\n",
+		printf("  %lld without usable coordinates (empty, or the (0, 0) placeholder), kept as "
+		       "address-only properties\n",
 		       (long long)r->n_address_only);
 	for (size_t i = 0; i < r->n_columns_added; i++)
 		printf("  new column: %s\n", r->columns_added[i]);

@@ -3,6 +3,7 @@
 #include "crypto/sha256.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,26 @@
 struct hv_sha256 {
 	EVP_MD_CTX *ctx;
 };
+
+/* OpenSSL 3 looks the algorithm up on every EVP_sha256() init; fetching it once makes many
+ * small digests (one per imported property) several times cheaper. */
+static EVP_MD *sha256_md;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void fetch_md(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!sha256_md) {
+		fprintf(stderr, "haven: OpenSSL has no SHA-256\n");
+		abort();
+	}
+}
+
+static const EVP_MD *md(void)
+{
+	pthread_once(&md_once, fetch_md);
+	return sha256_md;
+}
 
 static void oom_abort(void)
 {
@@ -26,7 +47,7 @@ struct hv_sha256 *hv_sha256_new(void)
 	if (!h)
 		oom_abort();
 	h->ctx = EVP_MD_CTX_new();
-	if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+	if (!h->ctx || EVP_DigestInit_ex2(h->ctx, md(), NULL) != 1)
 		oom_abort();
 	return h;
 }
@@ -41,7 +62,7 @@ void hv_sha256_final(struct hv_sha256 *h, uint8_t out[HV_SHA256_LEN])
 	unsigned int n = 0;
 
 	EVP_DigestFinal_ex(h->ctx, out, &n);
-	EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL);
+	EVP_DigestInit_ex2(h->ctx, md(), NULL);
 }
 
 void hv_sha256_free(struct hv_sha256 *h)
@@ -56,7 +77,7 @@ void hv_sha256(const void *p, size_t len, uint8_t out[HV_SHA256_LEN])
 {
 	unsigned int n = 0;
 
-	EVP_Digest(p, len, out, &n, EVP_sha256(), NULL);
+	EVP_Digest(p, len, out, &n, md(), NULL);
 }
 
 void hv_sha256_hex(const uint8_t d[HV_SHA256_LEN], char out[HV_SHA256_HEX_LEN])

@@ -3,7 +3,6 @@
  * column, so an export imports again to the same properties. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
 
@@ -91,22 +90,6 @@ static int write_one(void *ctx, const struct hv_property *p)
 	return 0;
 }
 
-/* GeoPackage and Shapefile column names are case-insensitive. */
-static int check_case(struct export_run *x, enum hv_geo_format fmt, struct hv_err *err)
-{
-	if (fmt != HV_GEO_GPKG && fmt != HV_GEO_SHAPEFILE)
-		return HV_OK;
-	for (size_t i = 0; i < x->n_fields; i++)
-		for (size_t k = i + 1; k < x->n_fields; k++)
-			if (strcasecmp(x->fields[i], x->fields[k]) == 0)
-				return hv_err_set(err, HV_EINVAL,
-						  "columns \"%s\" and \"%s\" differ only in case, "
-						  "which this format cannot hold; export as "
-						  "geojson or csv",
-						  x->fields[i], x->fields[k]);
-	return HV_OK;
-}
-
 int hv_registry_export(struct hv_store *s, const char *path, enum hv_geo_format fmt,
 		       const char *scope_name, int64_t *n_written, struct hv_err *err)
 {
@@ -140,8 +123,6 @@ int hv_registry_export(struct hv_store *s, const char *path, enum hv_geo_format 
 	for (size_t i = 0; i < x.keys.cap; i++)
 		if (x.keys.slots[i].key)
 			x.fields[x.keys.slots[i].value] = x.keys.slots[i].key;
-	if ((rc = check_case(&x, fmt, err)))
-		goto out;
 	x.values = hv_xcalloc(x.n_fields, sizeof(*x.values));
 	if ((rc = hv_geo_writer_open(path, fmt, "properties", 4326, x.fields, x.n_fields,
 				     &x.writer, err)))

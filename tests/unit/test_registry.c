@@ -47,12 +47,15 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Returns the path in one of a few rotating buffers, so a test can hold several at once. */
 static const char *write_file(struct fixture *f, const char *name, const char *text)
 {
-	static char path[256];
+	static char paths[4][256];
+	static int next;
+	char *path = paths[next++ % 4];
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	snprintf(path, sizeof(paths[0]), "%s/%s", f->dir, name);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
 	fputs(text, fp);
