@@ -21,10 +21,7 @@ demo: all
 	@scripts/demo.sh $(HAVEN) $(DEMO_DIR)
 
 check: deps-check
-	@[ -f $(CHECK_BUILD)/build.ninja ] || meson setup $(CHECK_BUILD) --buildtype=debug \
-		-Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
-	ninja -C $(CHECK_BUILD)
-	meson test -C $(CHECK_BUILD) --print-errorlogs --num-processes 2
+	@scripts/check.sh $(CHECK_BUILD)
 
 bench: all
 	bench/import.sh $(HAVEN)
