@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Lookup snapshots: the store's current properties in a spatial index and an address index,
+ * each property's summary and zones, and a live holder that swaps snapshots for readers. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/strmap.h"
+#include "core/xalloc.h"
+#include "geo/address.h"
+#include "registry/lookup.h"
+#include "registry/registry.h"
+
+/* A property's summary; strings are offsets into the snapshot's string pool. */
+struct entry {
+	int64_t id;
+	uint32_t source, source_id, kind, name, address, status; /* 0: none */
+	uint32_t zones_first, n_zones;                            /* into zone_refs */
+	bool has_point;
+	double lon, lat;
+};
+
+struct hv_lookup {
+	atomic_int refs;
+	struct hv_buf pool; /* NUL-separated strings; offset 0 is "" (none) */
+	struct entry *entries;
+	size_t n_entries, cap_entries;
+	char **zone_names;
+	size_t n_zone_names;
+	uint32_t *zone_refs; /* per entry, indexes into zone_names */
+	size_t n_zone_refs, cap_zone_refs;
+	const char **zone_ptrs; /* zone_refs resolved to names, for hits */
+	struct hv_index *index;
+	struct hv_addr_index *addresses;
+	struct hv_lookup_stats stats;
+};
+
+static uint32_t pool_add(struct hv_lookup *l, const char *s)
+{
+	uint32_t off;
+
+	if (!s || !*s)
+		return 0;
+	off = (uint32_t)l->pool.len;
+	hv_buf_add(&l->pool, s, strlen(s) + 1);
+	return off;
+}
+
+static const char *pool_str(const struct hv_lookup *l, uint32_t off)
+{
+	return off ? l->pool.data + off : NULL;
+}
+
+struct build_ctx {
+	struct hv_lookup *l;
+	struct hv_zones *z;
+	bool *in;
+	struct hv_index_builder *ib;
+	struct hv_addr_index_builder *ab;
+	struct hv_strmap polygon_keys; /* source ids that have a polygon */
+	int pass;
+	struct hv_err *err;
+	int rc;
+};
+
+static bool polygonal(const struct hv_property *p)
+{
+	return p->wkb && p->geom_type && strstr(p->geom_type, "Polygon");
+}
+
+/* Pass 0 notes the source ids that have polygons; pass 1 adds every property. */
+static int build_one(void *ctx, const struct hv_property *p)
+{
+	struct build_ctx *b = ctx;
+	struct hv_lookup *l = b->l;
+	struct entry *e;
+	size_t ref, dummy;
+
+	if (b->pass == 0) {
+		if (polygonal(p))
+			hv_strmap_put(&b->polygon_keys, p->source_key, 0, NULL);
+		return 0;
+	}
+	if (!polygonal(p) && p->has_point && hv_strmap_get(&b->polygon_keys, p->source_key, &dummy)) {
+		l->stats.n_superseded++;
+		return 0;
+	}
+	ref = l->n_entries;
+	l->entries = hv_xgrow(l->entries, &l->cap_entries, ref + 1, sizeof(*l->entries));
+	e = &l->entries[l->n_entries++];
+	memset(e, 0, sizeof(*e));
+	e->id = p->id;
+	e->source = pool_add(l, p->source);
+	e->source_id = pool_add(l, p->source_key);
+	e->kind = pool_add(l, p->kind);
+	e->name = pool_add(l, p->name);
+	e->address = pool_add(l, p->address);
+	e->status = pool_add(l, p->status);
+	e->has_point = p->has_point;
+	e->lon = p->lon;
+	e->lat = p->lat;
+	hv_zones_match(b->z, p, b->in);
+	e->zones_first = (uint32_t)l->n_zone_refs;
+	for (size_t i = 0; i < hv_zones_count(b->z); i++) {
+		if (!b->in[i])
+			continue;
+		l->zone_refs = hv_xgrow(l->zone_refs, &l->cap_zone_refs, l->n_zone_refs + 1,
+					sizeof(*l->zone_refs));
+		l->zone_refs[l->n_zone_refs++] = (uint32_t)i;
+		e->n_zones++;
+	}
+	if (p->address && hv_addr_index_builder_add(b->ab, (int64_t)ref, p->address))
+		l->stats.n_addresses++;
+	if (polygonal(p)) {
+		b->rc = hv_index_builder_add_wkb(b->ib, (int64_t)ref, p->wkb, p->wkb_len, b->err);
+		if (b->rc)
+			return 1;
+		l->stats.n_polygons++;
+	} else if (p->has_point) {
+		hv_index_builder_add_point(b->ib, (int64_t)ref, p->lon, p->lat);
+		l->stats.n_points++;
+	} else {
+		l->stats.n_address_only++;
+	}
+	return 0;
+}
+
+int hv_lookup_build(struct hv_store *s, struct hv_lookup **out, struct hv_err *err)
+{
+	struct hv_lookup *l = hv_xcalloc(1, sizeof(*l));
+	struct build_ctx b = {.l = l, .err = err};
+	struct hv_property_filter f = {0};
+	uint64_t t0 = hv_time_mono_ns();
+	int rc;
+
+	*out = NULL;
+	atomic_init(&l->refs, 1);
+	hv_buf_init(&l->pool, 0);
+	hv_buf_addc(&l->pool, '\0');
+	hv_strmap_init(&b.polygon_keys);
+	b.ib = hv_index_builder_new();
+	b.ab = hv_addr_index_builder_new();
+	if ((rc = hv_zones_load(s, 0, &b.z, err)))
+		goto fail;
+	b.in = hv_xcalloc(hv_zones_count(b.z) + 1, sizeof(bool));
+	for (b.pass = 0; b.pass < 2; b.pass++) {
+		rc = hv_store_property_each(s, &f, build_one, &b, err);
+		if (rc > 0)
+			rc = b.rc;
+		if (rc < 0)
+			goto fail;
+	}
+	l->n_zone_names = hv_zones_count(b.z);
+	l->zone_names = hv_xcalloc(l->n_zone_names + 1, sizeof(char *));
+	for (size_t i = 0; i < l->n_zone_names; i++)
+		l->zone_names[i] = hv_xstrdup(hv_zones_name(b.z, i));
+	l->zone_ptrs = hv_xcalloc(l->n_zone_refs + 1, sizeof(char *));
+	for (size_t i = 0; i < l->n_zone_refs; i++)
+		l->zone_ptrs[i] = l->zone_names[l->zone_refs[i]];
+	l->index = hv_index_build(b.ib);
+	b.ib = NULL;
+	l->addresses = hv_addr_index_build(b.ab);
+	b.ab = NULL;
+	l->stats.n_properties = l->n_entries;
+	l->stats.index_bytes = hv_index_memory(l->index);
+	l->stats.build_s = (double)(hv_time_mono_ns() - t0) / 1e9;
+	*out = l;
+	rc = HV_OK;
+	goto out;
+fail:
+	hv_lookup_free(l);
+out:
+	hv_index_builder_free(b.ib);
+	hv_addr_index_builder_free(b.ab);
+	hv_zones_free(b.z);
+	free(b.in);
+	hv_strmap_release(&b.polygon_keys);
+	return rc;
+}
+
+void hv_lookup_free(struct hv_lookup *l)
+{
+	if (!l)
+		return;
+	hv_index_free(l->index);
+	hv_addr_index_free(l->addresses);
+	for (size_t i = 0; i < l->n_zone_names; i++)
+		free(l->zone_names[i]);
+	free(l->zone_names);
+	free(l->zone_refs);
+	free(l->zone_ptrs);
+	free(l->entries);
+	hv_buf_release(&l->pool);
+	free(l);
+}
+
+static void fill_hit(const struct hv_lookup *l, size_t ref, struct hv_lookup_hit *h)
+{
+	const struct entry *e = &l->entries[ref];
+
+	memset(h, 0, sizeof(*h));
+	h->property_id = e->id;
+	h->source = pool_str(l, e->source);
+	h->source_id = pool_str(l, e->source_id);
+	h->kind = pool_str(l, e->kind);
+	h->name = pool_str(l, e->name);
+	h->address = pool_str(l, e->address);
+	h->status = pool_str(l, e->status);
+	h->has_point = e->has_point;
+	h->lon = e->lon;
+	h->lat = e->lat;
+	h->relation = HV_INDEX_INSIDE;
+	h->zones = l->zone_ptrs + e->zones_first;
+	h->n_zones = e->n_zones;
+}
+
+void hv_lookup_hit_of(const struct hv_lookup *l, const struct hv_index_match *m,
+		      struct hv_lookup_hit *out)
+{
+	fill_hit(l, (size_t)m->ref, out);
+	out->relation = m->relation;
+	out->distance_m = m->distance_m;
+	out->area_m2 = m->area_m2;
+}
+
+#define MATCHES_MAX 64
+
+size_t hv_lookup_point(const struct hv_lookup *l, double lon, double lat, double radius_m,
+		       struct hv_lookup_hit *out, size_t cap)
+{
+	struct hv_index_match m[MATCHES_MAX];
+	size_t n = hv_index_lookup(l->index, lon, lat, radius_m, m, MATCHES_MAX);
+
+	for (size_t i = 0; i < n && i < cap && i < MATCHES_MAX; i++)
+		hv_lookup_hit_of(l, &m[i], &out[i]);
+	return n;
+}
+
+size_t hv_lookup_address(const struct hv_lookup *l, const char *text, struct hv_lookup_hit *out,
+			 size_t cap)
+{
+	int64_t refs[MATCHES_MAX];
+	size_t n = hv_addr_index_find(l->addresses, text, refs, MATCHES_MAX);
+
+	for (size_t i = 0; i < n && i < cap && i < MATCHES_MAX; i++)
+		fill_hit(l, (size_t)refs[i], &out[i]);
+	return n;
+}
+
+const struct hv_index *hv_lookup_index(const struct hv_lookup *l)
+{
+	return l->index;
+}
+
+void hv_lookup_stats(const struct hv_lookup *l, struct hv_lookup_stats *out)
+{
+	*out = l->stats;
+}
+
+void hv_lookup_hit_json(struct hv_json *w, const struct hv_lookup_hit *h)
+{
+	hv_json_obj_begin(w);
+	hv_json_key(w, "property_id");
+	hv_json_int(w, h->property_id);
+	hv_json_key(w, "relation");
+	hv_json_str(w, h->relation == HV_INDEX_INSIDE ? "inside" : "near");
+	hv_json_key(w, "distance_m");
+	hv_json_double(w, h->distance_m);
+	hv_json_key(w, "source");
+	hv_json_str(w, h->source);
+	hv_json_key(w, "source_id");
+	hv_json_str(w, h->source_id);
+	hv_json_key(w, "kind");
+	hv_json_str(w, h->kind);
+	hv_json_key(w, "name");
+	hv_json_str(w, h->name);
+	hv_json_key(w, "address");
+	hv_json_str(w, h->address);
+	hv_json_key(w, "status");
+	hv_json_str(w, h->status);
+	hv_json_key(w, "lon");
+	if (h->has_point)
+		hv_json_double(w, h->lon);
+	else
+		hv_json_null(w);
+	hv_json_key(w, "lat");
+	if (h->has_point)
+		hv_json_double(w, h->lat);
+	else
+		hv_json_null(w);
+	hv_json_key(w, "zones");
+	hv_json_arr_begin(w);
+	for (size_t i = 0; i < h->n_zones; i++)
+		hv_json_str(w, h->zones[i]);
+	hv_json_arr_end(w);
+	hv_json_key(w, "in_zone");
+	hv_json_bool(w, h->n_zones > 0);
+	hv_json_obj_end(w);
+}
+
+/* ---- live holder ---- */
+
+struct hv_lookup_live {
+	pthread_mutex_t mu;
+	struct hv_lookup *current;
+};
+
+int hv_lookup_live_new(struct hv_store *s, struct hv_lookup_live **out, struct hv_err *err)
+{
+	struct hv_lookup_live *live;
+	struct hv_lookup *l;
+	int rc = hv_lookup_build(s, &l, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	live = hv_xcalloc(1, sizeof(*live));
+	pthread_mutex_init(&live->mu, NULL);
+	live->current = l;
+	*out = live;
+	return HV_OK;
+}
+
+static void put(struct hv_lookup *l)
+{
+	if (atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) == 1)
+		hv_lookup_free(l);
+}
+
+void hv_lookup_live_free(struct hv_lookup_live *live)
+{
+	if (!live)
+		return;
+	put(live->current);
+	pthread_mutex_destroy(&live->mu);
+	free(live);
+}
+
+const struct hv_lookup *hv_lookup_live_acquire(struct hv_lookup_live *live)
+{
+	struct hv_lookup *l;
+
+	/* The lock only covers reading the pointer and taking a reference: a reader never waits
+	 * for a build. */
+	pthread_mutex_lock(&live->mu);
+	l = live->current;
+	atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&live->mu);
+	return l;
+}
+
+void hv_lookup_live_release(struct hv_lookup_live *live, const struct hv_lookup *l)
+{
+	(void)live;
+	put((struct hv_lookup *)l);
+}
+
+int hv_lookup_live_refresh(struct hv_lookup_live *live, struct hv_store *s, struct hv_err *err)
+{
+	struct hv_lookup *fresh, *old;
+	int rc = hv_lookup_build(s, &fresh, err);
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&live->mu);
+	old = live->current;
+	live->current = fresh;
+	pthread_mutex_unlock(&live->mu);
+	put(old);
+	return HV_OK;
+}
