@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages haven builds, tests and runs with; only what is missing.
-# Usage: scripts/install-deps.sh [build|check]
+# Usage: scripts/install-deps.sh [build|check|bench]
 set -euo pipefail
 mode=${1:-build}
 
@@ -9,6 +9,10 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev)
 if [ "$mode" = check ]; then
 	pkgs+=(libcmocka-dev python3)
+fi
+# bench/lookup.sh compares against PostGIS on a throwaway local cluster.
+if [ "$mode" = bench ]; then
+	pkgs+=(postgresql-15 postgresql-15-postgis-3 libpq-dev)
 fi
 
 missing=()

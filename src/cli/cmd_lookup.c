@@ -70,14 +70,8 @@ static int parse_opts(int argc, char **argv, struct lookup_opts *o)
 	int c;
 
 	hv_cli_getopt_reset();
-	/* "-" at the front keeps negative longitudes as arguments, not options */
-	while ((c = getopt_long(argc, argv, "-:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case 1:
-			if (o->n_pos == 2)
-				return hv_cli_usage(self(), "unexpected argument \"%s\"", optarg);
-			o->pos[o->n_pos++] = optarg;
-			break;
 		case O_ADDRESS:
 			o->address = optarg;
 			break;
@@ -111,6 +105,39 @@ static int parse_opts(int argc, char **argv, struct lookup_opts *o)
 		}
 	}
 	return HV_EXIT_OK;
+}
+
+/* Takes the numbers (LON LAT) out of argv before getopt sees them: a negative longitude such
+ * as -87.65 would otherwise read as a cluster of short options. Option values are left alone.
+ * Returns the number of arguments left in rest, or -1 after printing a usage error. */
+static int take_positionals(int argc, char **argv, struct lookup_opts *o, char **rest)
+{
+	static const char *const with_value[] = {"--address", "--points", "--radius", "--threads",
+						 "--out", NULL};
+	int n = 0;
+	double v;
+
+	rest[n++] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		bool takes = false;
+
+		for (const char *const *w = with_value; *w; w++)
+			takes |= strcmp(argv[i], *w) == 0;
+		if (takes && i + 1 < argc) {
+			rest[n++] = argv[i++];
+			rest[n++] = argv[i];
+		} else if (argv[i][0] != '-' || hv_str_to_double(hv_str_cstr(argv[i]), &v)) {
+			if (o->n_pos == 2) {
+				hv_cli_usage(self(), "unexpected argument \"%s\"", argv[i]);
+				return -1;
+			}
+			o->pos[o->n_pos++] = argv[i];
+		} else {
+			rest[n++] = argv[i];
+		}
+	}
+	rest[n] = NULL;
+	return n;
 }
 
 static void print_hits(const struct hv_lookup_hit *hits, size_t n, bool json, const char *what)
@@ -368,8 +395,13 @@ static int run_lookup(struct hv_cli *cli, int argc, char **argv)
 	struct hv_err err;
 	int rc;
 
+	char **rest = hv_xcalloc((size_t)argc + 1, sizeof(char *));
+	int n_rest = take_positionals(argc, argv, &o, rest);
+
 	hv_err_clear(&err);
-	if ((rc = parse_opts(argc, argv, &o)))
+	rc = n_rest < 0 ? HV_EXIT_USAGE : parse_opts(n_rest, rest, &o);
+	free(rest);
+	if (rc)
 		return rc;
 	if ((o.n_pos != 0) + (o.address != NULL) + (o.points != NULL) != 1 ||
 	    (o.n_pos != 0 && o.n_pos != 2))
