@@ -60,7 +60,9 @@ struct build_ctx {
 	bool *in;
 	struct hv_index_builder *ib;
 	struct hv_addr_index_builder *ab;
-	struct hv_strmap polygon_keys; /* source ids that have a polygon */
+	struct hv_strmap polygon_keys; /* source id -> index in boxes */
+	double (*boxes)[4];            /* union bbox of the polygons with that source id */
+	size_t n_boxes, cap_boxes;
 	int pass;
 	struct hv_err *err;
 	int rc;
@@ -71,20 +73,57 @@ static bool polygonal(const struct hv_property *p)
 	return p->wkb && p->geom_type && strstr(p->geom_type, "Polygon");
 }
 
+/* How far a point may lie from a polygon with the same source id and still be that polygon's
+ * property: inventories' points and parcel polygons disagree by tens of metres (Chicago's
+ * Englewood lots), while an unrelated source that happens to reuse the id lies elsewhere. */
+#define SAME_PROPERTY_DEG 0.002 /* about 170 m of latitude */
+
+static void note_polygon(struct build_ctx *b, const struct hv_property *p)
+{
+	size_t i;
+
+	if (!hv_strmap_get(&b->polygon_keys, p->source_key, &i)) {
+		i = b->n_boxes++;
+		b->boxes = hv_xgrow(b->boxes, &b->cap_boxes, b->n_boxes, sizeof(*b->boxes));
+		b->boxes[i][0] = p->minx;
+		b->boxes[i][1] = p->miny;
+		b->boxes[i][2] = p->maxx;
+		b->boxes[i][3] = p->maxy;
+		hv_strmap_put(&b->polygon_keys, p->source_key, i, NULL);
+		return;
+	}
+	b->boxes[i][0] = p->minx < b->boxes[i][0] ? p->minx : b->boxes[i][0];
+	b->boxes[i][1] = p->miny < b->boxes[i][1] ? p->miny : b->boxes[i][1];
+	b->boxes[i][2] = p->maxx > b->boxes[i][2] ? p->maxx : b->boxes[i][2];
+	b->boxes[i][3] = p->maxy > b->boxes[i][3] ? p->maxy : b->boxes[i][3];
+}
+
+/* A point-only property is left out when a polygon with its source id lies close by. */
+static bool superseded(const struct build_ctx *b, const struct hv_property *p)
+{
+	const double d = SAME_PROPERTY_DEG;
+	size_t i;
+
+	if (!p->has_point || !hv_strmap_get(&b->polygon_keys, p->source_key, &i))
+		return false;
+	return p->lon >= b->boxes[i][0] - d && p->lon <= b->boxes[i][2] + d &&
+	       p->lat >= b->boxes[i][1] - d && p->lat <= b->boxes[i][3] + d;
+}
+
 /* Pass 0 notes the source ids that have polygons; pass 1 adds every property. */
 static int build_one(void *ctx, const struct hv_property *p)
 {
 	struct build_ctx *b = ctx;
 	struct hv_lookup *l = b->l;
 	struct entry *e;
-	size_t ref, dummy;
+	size_t ref;
 
 	if (b->pass == 0) {
 		if (polygonal(p))
-			hv_strmap_put(&b->polygon_keys, p->source_key, 0, NULL);
+			note_polygon(b, p);
 		return 0;
 	}
-	if (!polygonal(p) && p->has_point && hv_strmap_get(&b->polygon_keys, p->source_key, &dummy)) {
+	if (!polygonal(p) && superseded(b, p)) {
 		l->stats.n_superseded++;
 		return 0;
 	}
@@ -178,6 +217,7 @@ out:
 	hv_zones_free(b.z);
 	free(b.in);
 	hv_strmap_release(&b.polygon_keys);
+	free(b.boxes);
 	return rc;
 }
 

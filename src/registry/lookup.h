@@ -37,8 +37,9 @@ struct hv_lookup_hit {
 	size_t n_zones;
 };
 
-/* Builds a snapshot of the current properties and scope rules. Point-only properties whose
- * source id a polygon also has are left out (the polygon wins). Caller owns *out. */
+/* Builds a snapshot of the current properties and scope rules. A point-only property whose
+ * source id a polygon also has, within about 170 m of it, is left out: the polygon wins (an
+ * inventory's point and the parcel's polygon are one property). Caller owns *out. */
 int hv_lookup_build(struct hv_store *s, struct hv_lookup **out, struct hv_err *err);
 void hv_lookup_free(struct hv_lookup *l);
 
