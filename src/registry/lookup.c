@@ -25,6 +25,7 @@ struct entry {
 
 struct hv_lookup {
 	atomic_int refs;
+	int64_t data_version; /* the store's, when the snapshot was read */
 	struct hv_buf pool; /* NUL-separated strings; offset 0 is "" (none) */
 	struct entry *entries;
 	size_t n_entries, cap_entries;
@@ -182,7 +183,9 @@ int hv_lookup_build(struct hv_store *s, struct hv_lookup **out, struct hv_err *e
 	hv_strmap_init(&b.polygon_keys);
 	b.ib = hv_index_builder_new();
 	b.ab = hv_addr_index_builder_new();
-	if ((rc = hv_zones_load(s, 0, &b.z, err)))
+	/* read before the data: a change racing with the build makes the next check rebuild */
+	if ((rc = hv_store_data_version(s, &l->data_version, err)) ||
+	    (rc = hv_zones_load(s, 0, &b.z, err)))
 		goto fail;
 	b.in = hv_xcalloc(hv_zones_count(b.z) + 1, sizeof(bool));
 	for (b.pass = 0; b.pass < 2; b.pass++) {
@@ -410,5 +413,24 @@ int hv_lookup_live_refresh(struct hv_lookup_live *live, struct hv_store *s, stru
 	live->current = fresh;
 	pthread_mutex_unlock(&live->mu);
 	put(old);
+	return HV_OK;
+}
+
+int hv_lookup_live_refresh_if_changed(struct hv_lookup_live *live, struct hv_store *s,
+				      bool *rebuilt, struct hv_err *err)
+{
+	const struct hv_lookup *cur = hv_lookup_live_acquire(live);
+	int64_t v, have = cur->data_version;
+	int rc;
+
+	hv_lookup_live_release(live, cur);
+	*rebuilt = false;
+	if ((rc = hv_store_data_version(s, &v, err)))
+		return rc;
+	if (v == have)
+		return HV_OK;
+	if ((rc = hv_lookup_live_refresh(live, s, err)))
+		return rc;
+	*rebuilt = true;
 	return HV_OK;
 }

@@ -76,5 +76,9 @@ void hv_lookup_live_release(struct hv_lookup_live *live, const struct hv_lookup 
 /* Rebuilds from s and swaps the new snapshot in; the old one is freed when its last reader
  * releases it. On error the current snapshot stays. */
 int hv_lookup_live_refresh(struct hv_lookup_live *live, struct hv_store *s, struct hv_err *err);
+/* Rebuilds only when the store's data version moved since the current snapshot was built (an
+ * import or a scope change, by this process or another); *rebuilt says whether it did. */
+int hv_lookup_live_refresh_if_changed(struct hv_lookup_live *live, struct hv_store *s,
+				      bool *rebuilt, struct hv_err *err);
 
 #endif

@@ -134,6 +134,11 @@ int hv_store_property_count(struct hv_store *s, int64_t *n, struct hv_err *err)
 	return s->ops->property_count(s, n, err);
 }
 
+int hv_store_data_version(struct hv_store *s, int64_t *v, struct hv_err *err)
+{
+	return s->ops->data_version(s, v, err);
+}
+
 int hv_store_scope_add(struct hv_store *s, const struct hv_scope_rule *r, int64_t *id,
 		       struct hv_err *err)
 {

@@ -130,6 +130,10 @@ int hv_store_property_history(struct hv_store *s, int64_t id, hv_property_fn fn,
 /* Number of properties (latest version not removed). */
 int hv_store_property_count(struct hv_store *s, int64_t *n, struct hv_err *err);
 
+/* A number that grows whenever a property version or a scope rule is added, by this or any
+ * other connection: readers holding derived state (the lookup index) compare it to rebuild. */
+int hv_store_data_version(struct hv_store *s, int64_t *v, struct hv_err *err);
+
 /* Appends a version of a scope rule (name, expr, effective_ms, created_ms, retired). */
 int hv_store_scope_add(struct hv_store *s, const struct hv_scope_rule *r, int64_t *id,
 		       struct hv_err *err);

@@ -31,6 +31,7 @@ struct hv_store_ops {
 	int (*property_history)(struct hv_store *s, int64_t id, hv_property_fn fn, void *ctx,
 				struct hv_err *err);
 	int (*property_count)(struct hv_store *s, int64_t *n, struct hv_err *err);
+	int (*data_version)(struct hv_store *s, int64_t *v, struct hv_err *err);
 	int (*scope_add)(struct hv_store *s, const struct hv_scope_rule *r, int64_t *id,
 			 struct hv_err *err);
 	int (*scope_each)(struct hv_store *s, int64_t as_of_ms, hv_scope_rule_fn fn, void *ctx,

@@ -28,6 +28,7 @@ enum stmt_id {
 	ST_PROPERTY_EACH_AS_OF,
 	ST_PROPERTY_HISTORY,
 	ST_PROPERTY_COUNT,
+	ST_DATA_VERSION,
 	ST_SCOPE_INSERT,
 	ST_SCOPE_EACH,
 	ST_SCOPE_VERSIONS,
@@ -93,6 +94,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PROPERTY_COUNT] = "SELECT count(*) FROM properties p"
 			      " JOIN property_versions v ON v.id = p.current_version"
 			      " WHERE v.removed = 0",
+	/* both tables only grow, so the sum of their last ids only grows */
+	[ST_DATA_VERSION] = "SELECT coalesce((SELECT max(id) FROM property_versions), 0)"
+			    " + coalesce((SELECT max(id) FROM scope_rules), 0)",
 	[ST_SCOPE_INSERT] = "INSERT INTO scope_rules(name, expr, effective_ms, created_ms, retired)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_SCOPE_EACH] = "SELECT r.id, r.name, r.expr, r.effective_ms, r.created_ms, r.retired"
@@ -634,6 +638,22 @@ static int sq_property_count(struct hv_store *s, int64_t *n, struct hv_err *err)
 	return HV_OK;
 }
 
+static int sq_data_version(struct hv_store *s, int64_t *v, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st = stmt(q, ST_DATA_VERSION, err);
+	int rc;
+
+	if (!st)
+		return HV_ESTORE;
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_err(q, err, "read data version");
+	return HV_OK;
+}
+
 static int sq_scope_add(struct hv_store *s, const struct hv_scope_rule *r, int64_t *id,
 			struct hv_err *err)
 {
@@ -723,6 +743,7 @@ static const struct hv_store_ops sqlite_ops = {
 	.property_each = sq_property_each,
 	.property_history = sq_property_history,
 	.property_count = sq_property_count,
+	.data_version = sq_data_version,
 	.scope_add = sq_scope_add,
 	.scope_each = sq_scope_each,
 	.scope_versions = sq_scope_versions,
