@@ -5,7 +5,7 @@ CHECK_BUILD ?= build-check
 DEMO_DIR ?= demo
 HAVEN = $(BUILD)/haven
 
-.PHONY: all deps deps-check demo check bench clean format
+.PHONY: all deps deps-check demo check bench bench-lookup clean format
 
 all: deps
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release -Dtests=disabled
@@ -25,6 +25,9 @@ check: deps-check
 
 bench: all
 	bench/import.sh $(HAVEN)
+
+bench-lookup:
+	bench/lookup.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')
