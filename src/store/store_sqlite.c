@@ -278,6 +278,19 @@ static int step_done(struct sqlite_store *q, sqlite3_stmt *st, const char *what,
 	return HV_OK;
 }
 
+/* Steps a bound statement that yields one integer (NULL reads as 0). */
+static int scalar_i64(struct sqlite_store *q, sqlite3_stmt *st, const char *what, int64_t *out,
+		      struct hv_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_err(q, err, what);
+	return HV_OK;
+}
+
 static int sq_source_find(struct hv_store *s, const char *name, int64_t *id, struct hv_err *err)
 {
 	struct sqlite_store *q = impl(s);
@@ -328,17 +341,11 @@ static int sq_source_last_effective(struct hv_store *s, int64_t source_id, int64
 {
 	struct sqlite_store *q = impl(s);
 	sqlite3_stmt *st = stmt(q, ST_SOURCE_LAST_EFFECTIVE, err);
-	int rc;
 
 	if (!st)
 		return HV_ESTORE;
 	sqlite3_bind_int64(st, 1, source_id);
-	rc = sqlite3_step(st);
-	*ms = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_err(q, err, "read imports");
-	return HV_OK;
+	return scalar_i64(q, st, "read imports", ms, err);
 }
 
 static int sq_import_add(struct hv_store *s, const struct hv_import_rec *r, int64_t *id,
@@ -626,32 +633,20 @@ static int sq_property_count(struct hv_store *s, int64_t *n, struct hv_err *err)
 {
 	struct sqlite_store *q = impl(s);
 	sqlite3_stmt *st = stmt(q, ST_PROPERTY_COUNT, err);
-	int rc;
 
 	if (!st)
 		return HV_ESTORE;
-	rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_err(q, err, "count properties");
-	return HV_OK;
+	return scalar_i64(q, st, "count properties", n, err);
 }
 
 static int sq_data_version(struct hv_store *s, int64_t *v, struct hv_err *err)
 {
 	struct sqlite_store *q = impl(s);
 	sqlite3_stmt *st = stmt(q, ST_DATA_VERSION, err);
-	int rc;
 
 	if (!st)
 		return HV_ESTORE;
-	rc = sqlite3_step(st);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_err(q, err, "read data version");
-	return HV_OK;
+	return scalar_i64(q, st, "read data version", v, err);
 }
 
 static int sq_scope_add(struct hv_store *s, const struct hv_scope_rule *r, int64_t *id,
