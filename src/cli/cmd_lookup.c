@@ -370,8 +370,7 @@ static int lookup_points(const struct hv_lookup *l, const struct lookup_opts *o)
 		return hv_cli_fail(&err);
 	}
 	t0 = hv_time_mono_ns();
-	hv_index_lookup_batch(hv_lookup_index(l), pts.lon, pts.lat, pts.n, o->radius_m, o->threads,
-			      &res);
+	hv_lookup_batch(l, pts.lon, pts.lat, pts.n, o->radius_m, o->threads, &res);
 	double secs = (double)(hv_time_mono_ns() - t0) / 1e9;
 	if (write_batch(l, &pts, &res, out)) {
 		hv_err_set(&err, HV_EIO, "writing the results failed");

@@ -34,7 +34,13 @@ struct hv_lookup {
 	uint32_t *zone_refs; /* per entry, indexes into zone_names */
 	size_t n_zone_refs, cap_zone_refs;
 	const char **zone_ptrs; /* zone_refs resolved to names, for hits */
-	struct hv_index *index;
+	struct hv_index *index;  /* polygons and point-only properties */
+	struct hv_index *points; /* recorded points: point-only properties and the inventory
+				  * points of parcels that have a polygon; one index point per
+				  * distinct location, whose ref is a group of entries */
+	size_t *group_offsets;   /* group g's entries: group_entries[offsets[g] .. [g + 1]) */
+	uint32_t *group_entries;
+	size_t n_groups;
 	struct hv_addr_index *addresses;
 	struct hv_lookup_stats stats;
 };
@@ -60,7 +66,19 @@ struct build_ctx {
 	struct hv_zones *z;
 	bool *in;
 	struct hv_index_builder *ib;
+	struct hv_index_builder *pb; /* recorded points */
 	struct hv_addr_index_builder *ab;
+	struct hv_strmap polygon_refs; /* source id -> entry of a polygon with it */
+	struct alias {
+		char *key;
+		double lon, lat;
+	} *aliases;
+	size_t n_aliases, cap_aliases;
+	struct recorded {
+		double lon, lat;
+		uint32_t entry;
+	} *recs;
+	size_t n_recs, cap_recs;
 	struct hv_strmap polygon_keys; /* source id -> index in boxes */
 	double (*boxes)[4];            /* union bbox of the polygons with that source id */
 	size_t n_boxes, cap_boxes;
@@ -111,6 +129,45 @@ static bool superseded(const struct build_ctx *b, const struct hv_property *p)
 	       p->lat >= b->boxes[i][1] - d && p->lat <= b->boxes[i][3] + d;
 }
 
+static void add_recorded(struct build_ctx *b, double lon, double lat, size_t entry)
+{
+	b->recs = hv_xgrow(b->recs, &b->cap_recs, b->n_recs + 1, sizeof(*b->recs));
+	b->recs[b->n_recs++] = (struct recorded){.lon = lon, .lat = lat, .entry = (uint32_t)entry};
+}
+
+static int cmp_recorded(const void *a, const void *b)
+{
+	const struct recorded *x = a, *y = b;
+
+	if (x->lon != y->lon)
+		return x->lon < y->lon ? -1 : 1;
+	if (x->lat != y->lat)
+		return x->lat < y->lat ? -1 : 1;
+	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+/* Inventories geocode several lots to one spot (a block's centre): such points are one index
+ * point whose answer lists every property recorded there, since none is nearer than another. */
+static void build_groups(struct build_ctx *b)
+{
+	struct hv_lookup *l = b->l;
+
+	qsort(b->recs, b->n_recs, sizeof(*b->recs), cmp_recorded);
+	l->group_offsets = hv_xmalloc((b->n_recs + 1) * sizeof(*l->group_offsets));
+	l->group_entries = hv_xmalloc((b->n_recs + 1) * sizeof(*l->group_entries));
+	for (size_t i = 0; i < b->n_recs; i++) {
+		if (i == 0 || b->recs[i].lon != b->recs[i - 1].lon ||
+		    b->recs[i].lat != b->recs[i - 1].lat) {
+			l->group_offsets[l->n_groups] = i;
+			hv_index_builder_add_point(b->pb, (int64_t)l->n_groups, b->recs[i].lon,
+						   b->recs[i].lat);
+			l->n_groups++;
+		}
+		l->group_entries[i] = b->recs[i].entry;
+	}
+	l->group_offsets[l->n_groups] = b->n_recs;
+}
+
 /* Pass 0 notes the source ids that have polygons; pass 1 adds every property. */
 static int build_one(void *ctx, const struct hv_property *p)
 {
@@ -125,6 +182,11 @@ static int build_one(void *ctx, const struct hv_property *p)
 		return 0;
 	}
 	if (!polygonal(p) && superseded(b, p)) {
+		/* the parcel's polygon stands for the property; its recorded point stays findable */
+		b->aliases = hv_xgrow(b->aliases, &b->cap_aliases, b->n_aliases + 1,
+				      sizeof(*b->aliases));
+		b->aliases[b->n_aliases++] =
+			(struct alias){.key = hv_xstrdup(p->source_key), .lon = p->lon, .lat = p->lat};
 		l->stats.n_superseded++;
 		return 0;
 	}
@@ -158,9 +220,11 @@ static int build_one(void *ctx, const struct hv_property *p)
 		b->rc = hv_index_builder_add_wkb(b->ib, (int64_t)ref, p->wkb, p->wkb_len, b->err);
 		if (b->rc)
 			return 1;
+		hv_strmap_put(&b->polygon_refs, p->source_key, ref, NULL);
 		l->stats.n_polygons++;
 	} else if (p->has_point) {
 		hv_index_builder_add_point(b->ib, (int64_t)ref, p->lon, p->lat);
+		add_recorded(b, p->lon, p->lat, ref);
 		l->stats.n_points++;
 	} else {
 		l->stats.n_address_only++;
@@ -181,7 +245,9 @@ int hv_lookup_build(struct hv_store *s, struct hv_lookup **out, struct hv_err *e
 	hv_buf_init(&l->pool, 0);
 	hv_buf_addc(&l->pool, '\0');
 	hv_strmap_init(&b.polygon_keys);
+	hv_strmap_init(&b.polygon_refs);
 	b.ib = hv_index_builder_new();
+	b.pb = hv_index_builder_new();
 	b.ab = hv_addr_index_builder_new();
 	/* read before the data: a change racing with the build makes the next check rebuild */
 	if ((rc = hv_store_data_version(s, &l->data_version, err)) ||
@@ -202,12 +268,21 @@ int hv_lookup_build(struct hv_store *s, struct hv_lookup **out, struct hv_err *e
 	l->zone_ptrs = hv_xcalloc(l->n_zone_refs + 1, sizeof(char *));
 	for (size_t i = 0; i < l->n_zone_refs; i++)
 		l->zone_ptrs[i] = l->zone_names[l->zone_refs[i]];
+	for (size_t i = 0; i < b.n_aliases; i++) {
+		size_t ref;
+
+		if (hv_strmap_get(&b.polygon_refs, b.aliases[i].key, &ref))
+			add_recorded(&b, b.aliases[i].lon, b.aliases[i].lat, ref);
+	}
+	build_groups(&b);
 	l->index = hv_index_build(b.ib);
 	b.ib = NULL;
+	l->points = hv_index_build(b.pb);
+	b.pb = NULL;
 	l->addresses = hv_addr_index_build(b.ab);
 	b.ab = NULL;
 	l->stats.n_properties = l->n_entries;
-	l->stats.index_bytes = hv_index_memory(l->index);
+	l->stats.index_bytes = hv_index_memory(l->index) + hv_index_memory(l->points);
 	l->stats.build_s = (double)(hv_time_mono_ns() - t0) / 1e9;
 	*out = l;
 	rc = HV_OK;
@@ -216,7 +291,13 @@ fail:
 	hv_lookup_free(l);
 out:
 	hv_index_builder_free(b.ib);
+	hv_index_builder_free(b.pb);
 	hv_addr_index_builder_free(b.ab);
+	for (size_t i = 0; i < b.n_aliases; i++)
+		free(b.aliases[i].key);
+	free(b.aliases);
+	free(b.recs);
+	hv_strmap_release(&b.polygon_refs);
 	hv_zones_free(b.z);
 	free(b.in);
 	hv_strmap_release(&b.polygon_keys);
@@ -229,6 +310,9 @@ void hv_lookup_free(struct hv_lookup *l)
 	if (!l)
 		return;
 	hv_index_free(l->index);
+	hv_index_free(l->points);
+	free(l->group_offsets);
+	free(l->group_entries);
 	hv_addr_index_free(l->addresses);
 	for (size_t i = 0; i < l->n_zone_names; i++)
 		free(l->zone_names[i]);
@@ -271,15 +355,88 @@ void hv_lookup_hit_of(const struct hv_lookup *l, const struct hv_index_match *m,
 
 #define MATCHES_MAX 64
 
+/* Merges the nearest recorded location p (when there is one) into the index's answer
+ * m[0..n), every one of which is written: after the polygons covering the point, the
+ * properties recorded at p that are not listed yet; or, when nothing covers the point, those
+ * properties instead of a farther near match. Writes at most cap, returns the count. */
+static size_t merge_points(const struct hv_lookup *l, struct hv_index_match *m, size_t n,
+			   size_t cap, const struct hv_index_match *p, size_t n_p)
+{
+	size_t g, first;
+
+	if (n_p == 0)
+		return n;
+	if (n > 0 && m[0].relation == HV_INDEX_NEAR) {
+		if (m[0].distance_m < p->distance_m)
+			return n;
+		n = 0; /* the recorded location is at least as near */
+	}
+	g = (size_t)p->ref;
+	first = n;
+	for (size_t k = l->group_offsets[g]; k < l->group_offsets[g + 1]; k++) {
+		int64_t ref = l->group_entries[k];
+		bool listed = false;
+
+		for (size_t i = 0; i < first && !listed; i++)
+			listed = m[i].ref == ref;
+		if (listed)
+			continue;
+		if (n < cap)
+			m[n] = (struct hv_index_match){.ref = ref,
+						       .relation = HV_INDEX_NEAR,
+						       .distance_m = p->distance_m};
+		n++;
+	}
+	return n;
+}
+
 size_t hv_lookup_point(const struct hv_lookup *l, double lon, double lat, double radius_m,
 		       struct hv_lookup_hit *out, size_t cap)
 {
-	struct hv_index_match m[MATCHES_MAX];
+	struct hv_index_match m[MATCHES_MAX], p;
 	size_t n = hv_index_lookup(l->index, lon, lat, radius_m, m, MATCHES_MAX);
+	size_t n_p = hv_index_lookup(l->points, lon, lat, radius_m, &p, 1);
 
+	if (n > MATCHES_MAX)
+		n = MATCHES_MAX; /* more than 64 overlapping polygons: the smallest 64 */
+	n = merge_points(l, m, n, MATCHES_MAX, &p, n_p);
 	for (size_t i = 0; i < n && i < cap && i < MATCHES_MAX; i++)
 		hv_lookup_hit_of(l, &m[i], &out[i]);
 	return n;
+}
+
+void hv_lookup_batch(const struct hv_lookup *l, const double *lon, const double *lat, size_t n,
+		     double radius_m, int n_threads, struct hv_index_batch *out)
+{
+	struct hv_index_batch a, p;
+	size_t cap = 0;
+
+	hv_index_lookup_batch(l->index, lon, lat, n, radius_m, n_threads, &a);
+	hv_index_lookup_batch(l->points, lon, lat, n, radius_m, n_threads, &p);
+	/* room for every polygon match and, per point, its whole recorded group */
+	cap = a.n_matches;
+	for (size_t i = 0; i < n; i++)
+		if (p.offsets[i + 1] > p.offsets[i]) {
+			size_t g = (size_t)p.matches[p.offsets[i]].ref;
+			cap += l->group_offsets[g + 1] - l->group_offsets[g];
+		}
+	out->n_points = n;
+	out->offsets = hv_xmalloc((n + 1) * sizeof(*out->offsets));
+	out->matches = hv_xmalloc((cap ? cap : 1) * sizeof(*out->matches));
+	out->n_matches = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = a.offsets[i], k = a.offsets[i + 1] - lo;
+		struct hv_index_match *dst = out->matches + out->n_matches;
+
+		out->offsets[i] = out->n_matches;
+		memcpy(dst, a.matches + lo, k * sizeof(*dst));
+		k = merge_points(l, dst, k, cap - out->n_matches, p.matches + p.offsets[i],
+				 p.offsets[i + 1] - p.offsets[i]);
+		out->n_matches += k;
+	}
+	out->offsets[n] = out->n_matches;
+	hv_index_batch_release(&a);
+	hv_index_batch_release(&p);
 }
 
 size_t hv_lookup_address(const struct hv_lookup *l, const char *text, struct hv_lookup_hit *out,
@@ -291,11 +448,6 @@ size_t hv_lookup_address(const struct hv_lookup *l, const char *text, struct hv_
 	for (size_t i = 0; i < n && i < cap && i < MATCHES_MAX; i++)
 		fill_hit(l, (size_t)refs[i], &out[i]);
 	return n;
-}
-
-const struct hv_index *hv_lookup_index(const struct hv_lookup *l)
-{
-	return l->index;
 }
 
 void hv_lookup_stats(const struct hv_lookup *l, struct hv_lookup_stats *out)

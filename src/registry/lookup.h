@@ -43,17 +43,23 @@ struct hv_lookup_hit {
 int hv_lookup_build(struct hv_store *s, struct hv_lookup **out, struct hv_err *err);
 void hv_lookup_free(struct hv_lookup *l);
 
-/* Properties covering (lon, lat), smallest first, else the nearest within radius_m (NEAR).
- * Writes at most cap hits, returns how many there are. Thread-safe. */
+/* Properties covering (lon, lat), smallest first; then the nearest recorded point within
+ * radius_m (a point-only property, or a parcel's inventory point) as NEAR when it names a
+ * property not already listed. When no polygon covers the point: the single nearest property
+ * within radius_m (NEAR). Writes at most cap hits, returns how many there are. Thread-safe. */
 size_t hv_lookup_point(const struct hv_lookup *l, double lon, double lat, double radius_m,
 		       struct hv_lookup_hit *out, size_t cap);
 /* Properties at an address (every match when ambiguous). */
 size_t hv_lookup_address(const struct hv_lookup *l, const char *text, struct hv_lookup_hit *out,
 			 size_t cap);
-/* The hit for an index ref (as found in an hv_index_batch). */
+/* hv_lookup_point for n points on n_threads threads (0: every core), answers in input order as
+ * in hv_index_lookup_batch; refs are resolved with hv_lookup_hit_of. Caller releases *out with
+ * hv_index_batch_release. */
+void hv_lookup_batch(const struct hv_lookup *l, const double *lon, const double *lat, size_t n,
+		     double radius_m, int n_threads, struct hv_index_batch *out);
+/* The hit for a match of hv_lookup_batch. */
 void hv_lookup_hit_of(const struct hv_lookup *l, const struct hv_index_match *m,
 		      struct hv_lookup_hit *out);
-const struct hv_index *hv_lookup_index(const struct hv_lookup *l);
 /* Counts: properties held, with polygons, point-only, address-only, superseded points. */
 struct hv_lookup_stats {
 	size_t n_properties, n_polygons, n_points, n_address_only, n_superseded, n_addresses;
