@@ -140,13 +140,19 @@ static void test_lookup_polygon_wins_nearby_only(void **state)
 	assert_int_equal(st.n_superseded, 1); /* A's point; Z's point is far from Z's polygon */
 	assert_int_equal(st.n_points, 2);
 
-	/* at A's inventory point, just north of A: A's polygon is near, not A's point */
+	/* at A's inventory point, just north of A: A's polygon answers (near, at the recorded
+	 * point), not the inventory row */
 	n = hv_lookup_point(l, -87.6995, 41.8012, 25, h, 8);
 	assert_int_equal(n, 1);
 	assert_string_equal(h[0].source, "parcels");
 	assert_string_equal(h[0].source_id, "A");
 	assert_int_equal(h[0].relation, HV_INDEX_NEAR);
-	assert_true(h[0].distance_m > 15 && h[0].distance_m < 30);
+	assert_true(h[0].distance_m < 0.01);
+	/* 10 m further north: still A, the recorded point (10 m) nearer than the polygon (32 m) */
+	n = hv_lookup_point(l, -87.6995, 41.80129, 25, h, 8);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].source_id, "A");
+	assert_true(h[0].distance_m > 9 && h[0].distance_m < 11);
 
 	/* point-only C: near */
 	n = hv_lookup_point(l, -87.710, 41.81005, 25, h, 8);
