@@ -5,7 +5,7 @@ CHECK_BUILD ?= build-check
 DEMO_DIR ?= demo
 HAVEN = $(BUILD)/haven
 
-.PHONY: all deps deps-check demo check bench bench-lookup clean format
+.PHONY: all deps deps-check demo check bench bench-lookup bench-http clean format
 
 all: deps
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release -Dtests=disabled
@@ -28,6 +28,9 @@ bench: all
 
 bench-lookup:
 	bench/lookup.sh
+
+bench-http:
+	bench/http.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: a fictional city ("Port Haven") written by haven's own generator, imported with the
 # same importer as real data, a scope defined, and what the store holds printed.
+# It ends by serving the demo city on 127.0.0.1:8080 until Ctrl-C (HAVEN_DEMO_SERVE=0: it stops
+# after the import instead, as the end-to-end test does).
 # Usage: scripts/demo.sh path/to/haven DEMO_DIR
 set -euo pipefail
 HAVEN=$1
@@ -34,3 +36,9 @@ id=$("$HAVEN" property list --scope order --limit 1 2>/dev/null | awk '{print $1
 
 printf '\nThe demo store is %s; try: HAVEN_DB=%s %s property list --scope order\n' \
 	"$HAVEN_DB" "$HAVEN_DB" "$HAVEN"
+
+if [ "${HAVEN_DEMO_SERVE:-1}" != 0 ]; then
+	step "serving the demo city (Ctrl-C stops)"
+	printf 'http://127.0.0.1:8080/api/v1/lookup?address=...  /api/v1/properties  /api/v1/scopes\n'
+	exec "$HAVEN" serve --listen 127.0.0.1:8080
+fi

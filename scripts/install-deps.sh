@@ -6,13 +6,13 @@ mode=${1:-build}
 
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
-	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev)
+	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev libmicrohttpd-dev)
 if [ "$mode" = check ]; then
-	pkgs+=(libcmocka-dev python3)
+	pkgs+=(libcmocka-dev python3 curl)
 fi
-# bench/lookup.sh compares against PostGIS on a throwaway local cluster.
+# bench/lookup.sh compares against PostGIS on a throwaway local cluster; bench/http.sh drives wrk.
 if [ "$mode" = bench ]; then
-	pkgs+=(postgresql-15 postgresql-15-postgis-3 libpq-dev)
+	pkgs+=(postgresql-15 postgresql-15-postgis-3 libpq-dev wrk)
 fi
 
 missing=()

@@ -210,6 +210,49 @@ void hv_json_double(struct hv_json *w, double v)
 	hv_buf_addf(w->out, "%.17g", v);
 }
 
+void hv_json_fixed(struct hv_json *w, double v, int decimals)
+{
+	static const uint64_t p10[] = {1,      10,	100,	  1000,	     10000,
+				       100000, 1000000, 10000000, 100000000, 1000000000};
+	char tmp[48];
+	size_t n = sizeof(tmp);
+	uint64_t u, ip, fp;
+	double scaled;
+	int d;
+
+	if (decimals < 0 || decimals > 9 || !isfinite(v) ||
+	    fabs(v) * (double)p10[decimals < 0 || decimals > 9 ? 0 : decimals] >= 9e15) {
+		hv_json_double(w, v);
+		return;
+	}
+	before_value(w);
+	scaled = round(fabs(v) * (double)p10[decimals]);
+	u = (uint64_t)scaled;
+	ip = u / p10[decimals];
+	fp = u % p10[decimals];
+	/* digits are produced backwards into the end of tmp: fraction (trailing zeros dropped),
+	 * then the integer part, then the sign */
+	d = decimals;
+	while (d > 0 && fp % 10 == 0) {
+		fp /= 10;
+		d--;
+	}
+	if (d > 0) {
+		for (int i = 0; i < d; i++) {
+			tmp[--n] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		tmp[--n] = '.';
+	}
+	do {
+		tmp[--n] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip);
+	if (v < 0 && u != 0)
+		tmp[--n] = '-';
+	hv_buf_add(w->out, tmp + n, sizeof(tmp) - n);
+}
+
 void hv_json_bool(struct hv_json *w, bool v)
 {
 	before_value(w);

@@ -32,6 +32,10 @@ void hv_json_strn(struct hv_json *w, const char *s, size_t len);
 void hv_json_int(struct hv_json *w, int64_t v);
 /* A number; non-finite values are written as null (JSON has no NaN). */
 void hv_json_double(struct hv_json *w, double v);
+/* A number rounded to decimals (0..9) places, trailing zeros dropped ("-87.6", "12"); much
+ * cheaper than printf's shortest round-trip form. For coordinates (7 places: about 1 cm) and
+ * measures. Values too large for the fixed form are written as hv_json_double does. */
+void hv_json_fixed(struct hv_json *w, double v, int decimals);
 void hv_json_bool(struct hv_json *w, bool v);
 void hv_json_null(struct hv_json *w);
 /* Inserts already-serialised JSON text as one value (trusted: produced by this writer). */

@@ -152,7 +152,9 @@ static void build_groups(struct build_ctx *b)
 {
 	struct hv_lookup *l = b->l;
 
-	qsort(b->recs, b->n_recs, sizeof(*b->recs), cmp_recorded);
+	/* recs is NULL when no property has a recorded point; qsort(NULL, 0) is undefined */
+	if (b->n_recs > 1)
+		qsort(b->recs, b->n_recs, sizeof(*b->recs), cmp_recorded);
 	l->group_offsets = hv_xmalloc((b->n_recs + 1) * sizeof(*l->group_offsets));
 	l->group_entries = hv_xmalloc((b->n_recs + 1) * sizeof(*l->group_entries));
 	for (size_t i = 0; i < b->n_recs; i++) {
@@ -463,7 +465,7 @@ void hv_lookup_hit_json(struct hv_json *w, const struct hv_lookup_hit *h)
 	hv_json_key(w, "relation");
 	hv_json_str(w, h->relation == HV_INDEX_INSIDE ? "inside" : "near");
 	hv_json_key(w, "distance_m");
-	hv_json_double(w, h->distance_m);
+	hv_json_fixed(w, h->distance_m, 2);
 	hv_json_key(w, "source");
 	hv_json_str(w, h->source);
 	hv_json_key(w, "source_id");
@@ -478,12 +480,12 @@ void hv_lookup_hit_json(struct hv_json *w, const struct hv_lookup_hit *h)
 	hv_json_str(w, h->status);
 	hv_json_key(w, "lon");
 	if (h->has_point)
-		hv_json_double(w, h->lon);
+		hv_json_fixed(w, h->lon, 7);
 	else
 		hv_json_null(w);
 	hv_json_key(w, "lat");
 	if (h->has_point)
-		hv_json_double(w, h->lat);
+		hv_json_fixed(w, h->lat, 7);
 	else
 		hv_json_null(w);
 	hv_json_key(w, "zones");

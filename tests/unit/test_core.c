@@ -629,6 +629,30 @@ static void test_json_nesting_and_commas(void **state)
 	jw_expect(&j, "{\"a\":1,\"b\":[1,2,{\"c\":null},[]],\"d\":{},\"e\":true,\"f\":false}");
 }
 
+static void test_json_fixed_decimals(void **state)
+{
+	struct hv_buf b;
+	struct hv_json w;
+
+	(void)state;
+	hv_buf_init(&b, 0);
+	hv_json_init(&w, &b, false);
+	hv_json_arr_begin(&w);
+	hv_json_fixed(&w, -87.6, 7);
+	hv_json_fixed(&w, -88.058407957255781, 7);
+	hv_json_fixed(&w, 12.0, 2);
+	hv_json_fixed(&w, 0.004, 2);
+	hv_json_fixed(&w, -0.004, 2);
+	hv_json_fixed(&w, 0.125, 2);
+	hv_json_fixed(&w, 1e300, 7);
+	hv_json_fixed(&w, NAN, 7);
+	hv_json_fixed(&w, 41.80000004, 7);
+	hv_json_arr_end(&w);
+	assert_string_equal(b.data,
+			    "[-87.6,-88.058408,12,0,0,0.13,1.0000000000000001e+300,null,41.8]");
+	hv_buf_release(&b);
+}
+
 static void test_json_scalars_and_raw(void **state)
 {
 	struct jw j;
@@ -1387,6 +1411,7 @@ int main(void)
 
 		cmocka_unit_test(test_json_nesting_and_commas),
 		cmocka_unit_test(test_json_scalars_and_raw),
+		cmocka_unit_test(test_json_fixed_decimals),
 		cmocka_unit_test(test_json_escapes_quotes_and_controls),
 		cmocka_unit_test(test_json_invalid_utf8_becomes_replacement),
 		cmocka_unit_test(test_json_nonfinite_doubles_are_null),

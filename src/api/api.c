@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The API's state (live lookup snapshot + its refresh thread), /healthz and shared helpers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_internal.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/xalloc.h"
+
+static void *refresh_loop(void *arg)
+{
+	struct hv_api *api = arg;
+	struct timespec until;
+	struct hv_err err;
+	bool rebuilt;
+
+	pthread_mutex_lock(&api->mu);
+	while (!api->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += api->refresh_ms / 1000;
+		until.tv_nsec += (long)(api->refresh_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!api->stop &&
+		       pthread_cond_timedwait(&api->cv, &api->mu, &until) != ETIMEDOUT)
+			;
+		if (api->stop)
+			break;
+		/* Build outside the lock: readers never wait for it, and neither does stop. */
+		pthread_mutex_unlock(&api->mu);
+		hv_err_clear(&err);
+		if (hv_lookup_live_refresh_if_changed(api->live, api->store, &rebuilt, &err))
+			hv_log(HV_LOG_ERROR, "lookup refresh failed", "detail=\"%s\"", err.msg);
+		else if (rebuilt)
+			hv_log(HV_LOG_INFO, "lookup refreshed", "reason=%s", "data_version");
+		pthread_mutex_lock(&api->mu);
+	}
+	pthread_mutex_unlock(&api->mu);
+	return NULL;
+}
+
+int hv_api_new(const char *db_path, unsigned refresh_ms, struct hv_api **out, struct hv_err *err)
+{
+	struct hv_api *api = hv_xcalloc(1, sizeof(*api));
+	pthread_condattr_t ca;
+	int rc;
+
+	*out = NULL;
+	api->refresh_ms = refresh_ms ? refresh_ms : 2000;
+	if ((rc = hv_store_open(db_path, &api->store, err)) ||
+	    (rc = hv_lookup_live_new(api->store, &api->live, err))) {
+		hv_store_close(api->store);
+		free(api);
+		return rc;
+	}
+	pthread_mutex_init(&api->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&api->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&api->refresher, NULL, refresh_loop, api) == 0)
+		api->started = true;
+	*out = api;
+	return HV_OK;
+}
+
+void hv_api_free(struct hv_api *api)
+{
+	if (!api)
+		return;
+	if (api->started) {
+		pthread_mutex_lock(&api->mu);
+		api->stop = true;
+		pthread_cond_signal(&api->cv);
+		pthread_mutex_unlock(&api->mu);
+		pthread_join(api->refresher, NULL);
+	}
+	pthread_cond_destroy(&api->cv);
+	pthread_mutex_destroy(&api->mu);
+	hv_lookup_live_free(api->live);
+	hv_store_close(api->store);
+	free(api);
+}
+
+static void healthz(struct hv_req *req, struct hv_resp *resp)
+{
+	struct hv_api *api = req->ctx;
+	const struct hv_lookup *l = hv_lookup_live_acquire(api->live);
+	struct hv_lookup_stats st;
+	struct hv_json *w = hv_resp_json(resp, 200);
+
+	hv_lookup_stats(l, &st);
+	hv_lookup_live_release(api->live, l);
+	hv_json_obj_begin(w);
+	hv_json_key(w, "status");
+	hv_json_str(w, "ok");
+	hv_json_key(w, "properties");
+	hv_json_int(w, (int64_t)st.n_properties);
+	hv_json_obj_end(w);
+}
+
+int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
+{
+	struct hv_route health = {
+		.method = HV_GET,
+		.pattern = "/healthz",
+		.roles = HV_ROLES_ANY,
+		.handler = healthz,
+		.ctx = api,
+	};
+	int rc;
+
+	if ((rc = hv_router_add(r, &health, err)) || (rc = hv_api_lookup_register(api, r, err)) ||
+	    (rc = hv_api_properties_register(api, r, err)) ||
+	    (rc = hv_api_scopes_register(api, r, err)))
+		return rc;
+	return HV_OK;
+}
+
+void hv_api_fail(struct hv_resp *resp, int rc, const struct hv_err *err)
+{
+	hv_resp_problem(resp, rc, err && err->msg[0] ? err->msg : hv_status_str(rc));
+}
+
+bool hv_api_param_double(struct hv_req *req, struct hv_resp *resp, const char *name, double lo,
+			 double hi, double *out)
+{
+	const char *v = hv_query_get(&req->query, name);
+	char detail[HV_ERR_MSG_MAX];
+	double d;
+
+	if (!v)
+		return true;
+	if (!hv_str_to_double(hv_str_cstr(v), &d) || d < lo || d > hi) {
+		snprintf(detail, sizeof(detail), "%s: \"%.64s\" is not a number in %g..%g", name, v,
+			 lo, hi);
+		hv_resp_problem(resp, HV_EINVAL, detail);
+		return false;
+	}
+	*out = d;
+	return true;
+}
+
+bool hv_api_param_i64(struct hv_req *req, struct hv_resp *resp, const char *name, int64_t lo,
+		      int64_t hi, int64_t *out)
+{
+	const char *v = hv_query_get(&req->query, name);
+	char detail[HV_ERR_MSG_MAX];
+	int64_t n;
+
+	if (!v)
+		return true;
+	if (!hv_str_to_i64(hv_str_cstr(v), &n) || n < lo || n > hi) {
+		snprintf(detail, sizeof(detail),
+			 "%s: \"%.64s\" is not a whole number in %lld..%lld", name, v,
+			 (long long)lo, (long long)hi);
+		hv_resp_problem(resp, HV_EINVAL, detail);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+void hv_api_url_encode(struct hv_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			hv_buf_addc(b, (char)c);
+		} else {
+			hv_buf_addc(b, '%');
+			hv_buf_addc(b, hex[c >> 4]);
+			hv_buf_addc(b, hex[c & 15]);
+		}
+	}
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The JSON API under /api/v1: one file per resource, each registering its routes. The API's
+ * state is the live lookup snapshot, kept fresh by a background thread so that an import by
+ * another process shows up without a restart. */
+#ifndef HV_API_API_H
+#define HV_API_API_H
+
+#include <stddef.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "http/http.h"
+
+#define HV_API_LOOKUP_MAX_POINTS   10000
+#define HV_API_LOOKUP_MAX_RADIUS_M 1000.0
+
+struct hv_api;
+
+/* Builds the lookup snapshot from the store at db_path and starts the refresh thread, which
+ * checks the store's data version every refresh_ms (0: 2000). Caller owns *out. */
+int hv_api_new(const char *db_path, unsigned refresh_ms, struct hv_api **out, struct hv_err *err);
+/* Stops the refresh thread, frees the snapshot and closes the API's own store (NULL-safe). */
+void hv_api_free(struct hv_api *api);
+/* Adds every API route (and /healthz) to r; api must outlive r's use. */
+int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+
+/* The body of POST /api/v1/lookup: {"points": [[lon, lat], ...], "radius": M}. radius is
+ * optional (HV_LOOKUP_RADIUS_M). lon, lat are arena arrays of n. */
+struct hv_api_points {
+	double *lon, *lat;
+	size_t n;
+	double radius_m;
+};
+
+/* Parses and checks such a body: malformed JSON (with line and column), a missing or unknown
+ * member, a point that is not two numbers in range, more than HV_API_LOOKUP_MAX_POINTS points
+ * (HV_ELIMIT): err names the member and point index. */
+int hv_api_parse_points(struct hv_arena *a, const char *body, size_t len, struct hv_api_points *out,
+			struct hv_err *err);
+
+#endif

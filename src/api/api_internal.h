@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared between the API's resource files: the API state and small request helpers. */
+#ifndef HV_API_API_INTERNAL_H
+#define HV_API_API_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "registry/lookup.h"
+
+struct hv_api {
+	struct hv_lookup_live *live;
+	struct hv_store *store; /* the refresh thread's own connection */
+	pthread_t refresher;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop, started;
+	unsigned refresh_ms;
+};
+
+int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+int hv_api_properties_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+int hv_api_scopes_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+
+/* Answers resp with the problem for a failed call (rc, err). */
+void hv_api_fail(struct hv_resp *resp, int rc, const struct hv_err *err);
+/* Parses query parameter name as a number in [lo, hi]; absent: *out unchanged and true. On a
+ * bad value answers a 400 naming it and returns false. */
+bool hv_api_param_double(struct hv_req *req, struct hv_resp *resp, const char *name, double lo,
+			 double hi, double *out);
+bool hv_api_param_i64(struct hv_req *req, struct hv_resp *resp, const char *name, int64_t lo,
+		      int64_t hi, int64_t *out);
+/* Appends s percent-encoded for a query string (unreserved characters stay). */
+void hv_api_url_encode(struct hv_buf *b, const char *s);
+
+#endif

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* haven's HTTP vocabulary: requests, responses, roles, the route table and problem+json errors.
+ * No libmicrohttpd type appears here: server.c is the only file that sees it, and handlers in
+ * src/api work on these structs alone (so they are testable without a socket). */
+#ifndef HV_HTTP_HTTP_H
+#define HV_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/json.h"
+
+struct hv_store;
+
+/* Who is asking. Only HV_ROLE_PUBLIC exists until accounts land; routes declare their roles now
+ * so the route table is the one place that says who may do what. */
+enum hv_role {
+	HV_ROLE_ADMIN,
+	HV_ROLE_LAW,
+	HV_ROLE_FACILITIES,
+	HV_ROLE_STAFF,
+	HV_ROLE_AUDITOR,
+	HV_ROLE_PUBLIC,
+	HV_ROLE_COUNT,
+};
+#define HV_ROLE_BIT(r) (1u << (r))
+#define HV_ROLES_ANY   ((1u << HV_ROLE_COUNT) - 1)
+#define HV_ROLES_STAFF_UP                                                                          \
+	(HV_ROLE_BIT(HV_ROLE_ADMIN) | HV_ROLE_BIT(HV_ROLE_LAW) | HV_ROLE_BIT(HV_ROLE_FACILITIES) | \
+	 HV_ROLE_BIT(HV_ROLE_STAFF) | HV_ROLE_BIT(HV_ROLE_AUDITOR))
+
+const char *hv_role_name(enum hv_role r);
+
+enum hv_method {
+	HV_GET,
+	HV_HEAD,
+	HV_POST,
+	HV_PUT,
+	HV_DELETE,
+	HV_METHOD_OTHER,
+};
+
+enum hv_method hv_method_parse(const char *s);
+const char *hv_method_name(enum hv_method m);
+
+/* HTTP-only statuses, beside the library's enum hv_status, so one table maps both. */
+enum hv_http_status {
+	HV_HTTP_ETOO_LARGE = -100, /* 413: the body is over the limit */
+	HV_HTTP_EMETHOD = -101,	   /* 405: the path exists, the method does not */
+	HV_HTTP_EUNAUTH = -102,	   /* 401: log in first */
+	HV_HTTP_EFORBIDDEN = -103, /* 403: this role may not */
+	HV_HTTP_EUNAVAIL = -104,   /* 503: shutting down or overloaded */
+};
+
+/* One decoded name=value pair of a query string; both NUL-terminated, in the request's arena. */
+struct hv_param {
+	const char *name;
+	const char *value;
+};
+
+#define HV_QUERY_MAX_PARAMS   32
+#define HV_PATH_MAX_SEGMENTS  16
+#define HV_ROUTE_MAX_CAPTURES 4
+
+struct hv_query {
+	struct hv_param params[HV_QUERY_MAX_PARAMS];
+	size_t n_params;
+};
+
+/* A normalised path: decoded segments, no empty, "." or ".." ones. */
+struct hv_path {
+	const char *segs[HV_PATH_MAX_SEGMENTS];
+	size_t n_segs;
+};
+
+/* A request as handlers see it. Every pointer is valid until the request completes. */
+struct hv_req {
+	enum hv_method method;
+	const char *path; /* normalised, decoded, no query string */
+	struct hv_path segs;
+	struct hv_query query;
+	struct hv_param captures[HV_ROUTE_MAX_CAPTURES]; /* the route's {param}s */
+	size_t n_captures;
+	const char *body; /* NULL-free, NUL-terminated; len 0 when none */
+	size_t body_len;
+	enum hv_role role;
+	struct hv_arena *arena; /* request memory; released when the request completes */
+	void *ctx;		/* the route's ctx (the resource's state) */
+	const char *public_url; /* base for links; "" when not configured */
+	/* Opens this thread's store lazily (one connection per worker thread). */
+	int (*store_fn)(void *store_ctx, struct hv_store **out, struct hv_err *err);
+	void *store_ctx;
+};
+
+#define HV_RESP_MAX_HEADERS 4
+
+/* A response under construction. body starts empty; json writes into it. */
+struct hv_resp {
+	int status;		  /* HTTP status code */
+	const char *content_type; /* static or arena string */
+	struct hv_buf body;
+	struct hv_json json; /* a writer over body, compact */
+	struct {
+		const char *name, *value;
+	} headers[HV_RESP_MAX_HEADERS];
+	size_t n_headers;
+	char log_detail[HV_ERR_MSG_MAX]; /* a 5xx's detail: logged, never sent */
+};
+
+typedef void hv_handler_fn(struct hv_req *req, struct hv_resp *resp);
+
+/* One row of the route table. pattern: "/api/v1/properties/{id}" (a {name} segment captures).
+ * params: the query parameters the route accepts, NULL-terminated (NULL: none); any other one
+ * is a 400 naming it. roles: HV_ROLE_BIT mask of who may call it. */
+struct hv_route {
+	enum hv_method method;
+	const char *pattern;
+	unsigned roles;
+	const char *const *params;
+	hv_handler_fn *handler;
+	void *ctx;
+};
+
+#define HV_ROUTER_MAX 64
+
+struct hv_router {
+	struct hv_route routes[HV_ROUTER_MAX];
+	size_t n_routes;
+};
+
+void hv_router_init(struct hv_router *r);
+/* Adds a route (copied; pattern and params borrowed, must outlive the router). HV_ELIMIT when
+ * the table is full, HV_EINVAL for a malformed pattern. */
+int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err);
+
+/* Finds the route for method and path, filling req->captures. NULL with *status HV_ENOENT (no
+ * such path) or HV_HTTP_EMETHOD (path exists for another method; HEAD matches GET). */
+const struct hv_route *hv_router_match(const struct hv_router *r, enum hv_method method,
+				       const struct hv_path *path, struct hv_req *req, int *status);
+
+/* Checks req's query against the route's accepted parameters (400 naming an unknown one) and
+ * its roles (401 for the public, 403 otherwise), then runs its handler. Always fills resp. */
+void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp);
+
+/* ---- parsing untrusted input ---- */
+
+/* Percent-decodes src[0..len) into a NUL-terminated arena string (*out, *out_len). plus_space:
+ * '+' means ' ' (query strings). Rejects a malformed escape, an encoded NUL and invalid UTF-8:
+ * HV_EINVAL, with err naming what (the caller prefixes the field). */
+int hv_http_decode(struct hv_arena *a, const char *src, size_t len, bool plus_space, char **out,
+		   size_t *out_len, struct hv_err *err);
+
+/* Splits and decodes a raw path ("/a/b%20c/") into segments, dropping empty and "." segments.
+ * ".." is refused (HV_EINVAL), as are more than HV_PATH_MAX_SEGMENTS segments (HV_ELIMIT). Also
+ * sets *norm to the normalised path ("/a/b c"; "/" for none). */
+int hv_http_path_parse(struct hv_arena *a, const char *raw, size_t len, struct hv_path *out,
+		       const char **norm, struct hv_err *err);
+
+/* Parses a raw query string (no leading '?') into q: '&'-separated name=value pairs, decoded.
+ * Empty pairs are skipped; a name given twice, an empty name, more than HV_QUERY_MAX_PARAMS
+ * pairs or a bad encoding is HV_EINVAL/HV_ELIMIT naming the parameter. */
+int hv_query_parse(struct hv_arena *a, const char *raw, size_t len, struct hv_query *q,
+		   struct hv_err *err);
+/* The value of name, or NULL. */
+const char *hv_query_get(const struct hv_query *q, const char *name);
+
+/* ---- responses ---- */
+
+void hv_resp_init(struct hv_resp *resp, size_t body_limit);
+void hv_resp_release(struct hv_resp *resp);
+/* Starts a JSON answer with the given status (clears anything written before). */
+struct hv_json *hv_resp_json(struct hv_resp *resp, int status);
+/* Adds a header (name and value must live until the response is sent: static or arena). */
+void hv_resp_header(struct hv_resp *resp, const char *name, const char *value);
+/* Replaces the response with an application/problem+json error for status (an enum hv_status or
+ * hv_http_status). detail names the field; for a 5xx it goes to resp->log_detail instead and the
+ * body says only that the server failed. */
+void hv_resp_problem(struct hv_resp *resp, int status, const char *detail);
+/* The HTTP code for a status (500 for unknown ones). */
+int hv_http_code(int status);
+
+/* The request's store connection (this thread's), opened on first use. */
+int hv_req_store(struct hv_req *req, struct hv_store **out, struct hv_err *err);
+
+#endif

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The route table: method + path pattern + roles + accepted query parameters -> handler. A
+ * linear scan: tens of routes, compared segment by segment, cost less than a hash. */
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+
+static const char *const role_names[HV_ROLE_COUNT] = {
+	[HV_ROLE_ADMIN] = "admin",	     [HV_ROLE_LAW] = "law",
+	[HV_ROLE_FACILITIES] = "facilities", [HV_ROLE_STAFF] = "staff",
+	[HV_ROLE_AUDITOR] = "auditor",	     [HV_ROLE_PUBLIC] = "public",
+};
+
+const char *hv_role_name(enum hv_role r)
+{
+	return (unsigned)r < HV_ROLE_COUNT ? role_names[r] : "?";
+}
+
+static const char *const method_names[] = {
+	[HV_GET] = "GET", [HV_HEAD] = "HEAD",	  [HV_POST] = "POST",
+	[HV_PUT] = "PUT", [HV_DELETE] = "DELETE", [HV_METHOD_OTHER] = "OTHER",
+};
+
+enum hv_method hv_method_parse(const char *s)
+{
+	for (int m = HV_GET; m < HV_METHOD_OTHER; m++)
+		if (strcmp(s, method_names[m]) == 0)
+			return (enum hv_method)m;
+	return HV_METHOD_OTHER;
+}
+
+const char *hv_method_name(enum hv_method m)
+{
+	return (unsigned)m <= HV_METHOD_OTHER ? method_names[m] : "OTHER";
+}
+
+void hv_router_init(struct hv_router *r)
+{
+	r->n_routes = 0;
+}
+
+int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err)
+{
+	if (!route->pattern || route->pattern[0] != '/' || !route->handler)
+		return hv_err_set(err, HV_EINVAL, "route \"%s\": a pattern starts with '/'",
+				  route->pattern ? route->pattern : "(null)");
+	if (r->n_routes == HV_ROUTER_MAX)
+		return hv_err_set(err, HV_ELIMIT, "route table full (%d routes)", HV_ROUTER_MAX);
+	r->routes[r->n_routes++] = *route;
+	return HV_OK;
+}
+
+/* Matches pattern against the decoded segments; captures {name} segments into req. */
+static bool pattern_match(const char *pat, const struct hv_path *path, struct hv_req *req)
+{
+	size_t k = 0;
+
+	req->n_captures = 0;
+	while (*pat) {
+		const char *end;
+		size_t len;
+
+		while (*pat == '/')
+			pat++;
+		if (!*pat)
+			break;
+		end = strchr(pat, '/');
+		len = end ? (size_t)(end - pat) : strlen(pat);
+		if (k == path->n_segs)
+			return false;
+		if (pat[0] == '{' && pat[len - 1] == '}') {
+			if (req->n_captures == HV_ROUTE_MAX_CAPTURES)
+				return false;
+			/* the name stays in the pattern; store a view of it in the arena */
+			req->captures[req->n_captures].name =
+				hv_arena_strndup(req->arena, pat + 1, len - 2);
+			req->captures[req->n_captures].value = path->segs[k];
+			req->n_captures++;
+		} else if (strlen(path->segs[k]) != len || memcmp(path->segs[k], pat, len) != 0) {
+			return false;
+		}
+		k++;
+		pat += len;
+	}
+	return k == path->n_segs;
+}
+
+const struct hv_route *hv_router_match(const struct hv_router *r, enum hv_method method,
+				       const struct hv_path *path, struct hv_req *req, int *status)
+{
+	bool path_found = false;
+	enum hv_method want = method == HV_HEAD ? HV_GET : method;
+
+	for (size_t i = 0; i < r->n_routes; i++) {
+		const struct hv_route *rt = &r->routes[i];
+
+		if (!pattern_match(rt->pattern, path, req))
+			continue;
+		if (rt->method == want) {
+			*status = HV_OK;
+			return rt;
+		}
+		path_found = true;
+	}
+	req->n_captures = 0;
+	*status = path_found ? HV_HTTP_EMETHOD : HV_ENOENT;
+	return NULL;
+}
+
+static const char *unknown_param(const struct hv_route *rt, const struct hv_query *q)
+{
+	for (size_t i = 0; i < q->n_params; i++) {
+		bool ok = false;
+
+		for (const char *const *p = rt->params; p && *p && !ok; p++)
+			ok = strcmp(*p, q->params[i].name) == 0;
+		if (!ok)
+			return q->params[i].name;
+	}
+	return NULL;
+}
+
+void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp)
+{
+	const struct hv_route *rt;
+	const char *bad;
+	char detail[HV_ERR_MSG_MAX];
+	int status;
+
+	rt = hv_router_match(r, req->method, &req->segs, req, &status);
+	if (!rt) {
+		if (status == HV_HTTP_EMETHOD)
+			snprintf(detail, sizeof(detail), "%s is not allowed on %s",
+				 hv_method_name(req->method), req->path);
+		else
+			snprintf(detail, sizeof(detail), "no resource at %s", req->path);
+		hv_resp_problem(resp, status, detail);
+		return;
+	}
+	if (!(rt->roles & HV_ROLE_BIT(req->role))) {
+		snprintf(detail, sizeof(detail), "%s is not open to the %s role", req->path,
+			 hv_role_name(req->role));
+		hv_resp_problem(resp,
+				req->role == HV_ROLE_PUBLIC ? HV_HTTP_EUNAUTH : HV_HTTP_EFORBIDDEN,
+				detail);
+		return;
+	}
+	if ((bad = unknown_param(rt, &req->query))) {
+		snprintf(detail, sizeof(detail), "unknown query parameter \"%s\"", bad);
+		hv_resp_problem(resp, HV_EINVAL, detail);
+		return;
+	}
+	req->ctx = rt->ctx;
+	rt->handler(req, resp);
+}
