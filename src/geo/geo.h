@@ -25,6 +25,18 @@ struct hv_geo_import_opts {
 	const char *id_field;      /* NULL: guessed (id, ID, PIN, OBJECTID, ...); none: row number */
 	const char *name_field;    /* NULL: guessed (name, NAME, label, ...) */
 	const char *address_field; /* NULL: guessed (address, ADDRESS, addr, ...) */
+	const char *address_template; /* NULL: none. The address built from several fields, as
+				       * building footprints keep it: "{F_ADD1}-{T_ADD1}
+				       * {PRE_DIR1} {ST_NAME1} {ST_TYPE1}". Each {FIELD} (matched as
+				       * address_field is) becomes the row's value, trimmed (unset:
+				       * empty); "{A}-{B}", two fields joined by a dash, is a range
+				       * that collapses to one number when both ends are equal or one
+				       * is empty or 0, and to nothing when both are; runs of white
+				       * space become one space, the ends are trimmed. Other text is
+				       * copied; there is no escape for braces. Replaces the address
+				       * field: naming address_field too is HV_EINVAL, and so is a
+				       * field that does not exist (named in the message), an empty
+				       * "{}" or an unclosed "{" */
 	const char *status_field;  /* NULL: guessed (status, Property Status, ...) */
 	const char *kind_field;    /* NULL: haven_kind when the source has it, else none */
 	const char *kind;          /* fixed kind when no kind field (NULL: "property") */
@@ -63,7 +75,7 @@ struct hv_geo_layer_info {
 	int64_t n_features;      /* -1 when unknown without a full scan */
 	const char *id_field;    /* the fields chosen for each role, NULL when none */
 	const char *name_field;
-	const char *address_field;
+	const char *address_field; /* with an address template: the template */
 	const char *status_field;
 	const char *kind_field;
 	const char *coord_fields; /* where coordinates come from, in order of preference:
@@ -80,7 +92,8 @@ struct hv_geo_reader;
  * (CSV has no other way to say "no value"). Role fields not named in o are guessed from common
  * names; fields named haven_* (our own export's) are roles, never attributes. Errors name the file and the problem: HV_ENOENT (missing file), HV_EFORMAT (empty,
  * not a format GDAL reads, no such layer), HV_EINVAL (unknown srs, a named field that does not
- * exist, a layer with no CRS whose coordinates are not lon/lat, X/Y columns without --srs).
+ * exist, a layer with no CRS whose coordinates are not lon/lat, X/Y columns without --srs, a bad
+ * address template).
  * Caller owns *out. */
 int hv_geo_reader_open(const struct hv_geo_import_opts *o, struct hv_geo_reader **out,
 		       struct hv_err *err);

@@ -34,6 +34,13 @@ enum {
 	ANY_FIELD = -2
 };
 
+/* One piece of an address template: literal text, a field, or a range of two fields. */
+struct tpl_part {
+	const char *text; /* literal text (into tpl_text), or NULL for a field */
+	size_t len;
+	int f_a, f_b; /* the field, and the range's end (NO_FIELD when none) */
+};
+
 /* Where a row's coordinates come from when it has no geometry, in order of preference. */
 struct coords {
 	int f_a, f_b; /* latitude/longitude, or Y/X; NO_FIELD when none */
@@ -61,6 +68,9 @@ struct hv_geo_reader {
 	size_t *val_off;	 /* where each value starts in vals; SIZE_MAX: unset */
 	int f_id, f_name, f_addr, f_status, f_kind;
 	bool id_guessed;
+	char *tpl_text; /* the address template, copied; NULL when none */
+	struct tpl_part *tpl;
+	size_t n_tpl;
 	struct coords c;
 	char *fixed_kind;
 
@@ -230,6 +240,90 @@ static void read_field_names(struct hv_geo_reader *r)
 	r->unit = (r->has_geom && !r->is_csv) ? "feature" : "row";
 }
 
+static int tpl_err(const struct hv_geo_reader *r, struct hv_err *err, const char *what,
+		   const char *name)
+{
+	struct hv_buf b;
+	int rc;
+
+	hv_buf_init(&b, HV_ERR_MSG_MAX);
+	add_list(&b, r->names, r->n_fields);
+	rc = hv_err_set(err, HV_EINVAL, "%s: address template \"%s\": %s%s%s%s (fields: %s%s)",
+			r->path, r->tpl_text, what, name ? " \"" : "", name ? name : "",
+			name ? "\"" : "", b.data, b.failed ? "..." : "");
+	hv_buf_release(&b);
+	return rc;
+}
+
+/* The field named between the braces at *p; moves *p past the closing brace. */
+static int tpl_field(const struct hv_geo_reader *r, const char **p, int *out, struct hv_err *err)
+{
+	const char *open = *p + 1, *close = strchr(open, '}');
+	char *name;
+
+	if (!close)
+		return tpl_err(r, err, "unclosed \"{\"", NULL);
+	if (hv_str_trim(hv_str_of(open, (size_t)(close - open))).len == 0)
+		return tpl_err(r, err, "empty \"{}\"", NULL);
+	name = hv_xstrndup(open, (size_t)(close - open));
+	*out = find_field(r, name);
+	if (*out < 0)
+		tpl_err(r, err, "no field", name);
+	free(name);
+	*p = close + 1;
+	return *out < 0 ? HV_EINVAL : HV_OK;
+}
+
+/* A field at *p, or a range when another field follows after a dash ("{A}-{B}"). */
+static int tpl_fields(const struct hv_geo_reader *r, const char **p, struct tpl_part *part,
+		      struct hv_err *err)
+{
+	int rc = tpl_field(r, p, &part->f_a, err);
+
+	if (rc || (*p)[0] != '-' || (*p)[1] != '{')
+		return rc;
+	++*p;
+	return tpl_field(r, p, &part->f_b, err);
+}
+
+/* Splits the template into literal text, fields and ranges. */
+static int parse_template(struct hv_geo_reader *r, const char *tpl, struct hv_err *err)
+{
+	const char *p;
+	size_t cap = 0;
+	int rc;
+
+	r->tpl_text = hv_xstrdup(tpl);
+	for (p = r->tpl_text; *p;) {
+		struct tpl_part part = {.f_a = NO_FIELD, .f_b = NO_FIELD};
+
+		if (*p != '{') {
+			part.text = p;
+			part.len = strcspn(p, "{");
+			p += part.len;
+		} else if ((rc = tpl_fields(r, &p, &part, err))) {
+			return rc;
+		}
+		r->tpl = hv_xgrow(r->tpl, &cap, r->n_tpl + 1, sizeof(*r->tpl));
+		r->tpl[r->n_tpl++] = part;
+	}
+	return HV_OK;
+}
+
+/* The address comes from a field, or from a template of several (then no field is guessed). */
+static int address_role(struct hv_geo_reader *r, const struct hv_geo_import_opts *o,
+			struct hv_err *err)
+{
+	if (!o->address_template)
+		return role_field(r, o->address_field, addr_names, &r->f_addr, err);
+	if (o->address_field)
+		return hv_err_set(err, HV_EINVAL,
+				  "%s: an address field (\"%s\") and an address template (\"%s\") "
+				  "both name the address: give one",
+				  r->path, o->address_field, o->address_template);
+	return parse_template(r, o->address_template, err);
+}
+
 static int map_roles(struct hv_geo_reader *r, const struct hv_geo_import_opts *o,
 		     struct hv_err *err)
 {
@@ -238,7 +332,7 @@ static int map_roles(struct hv_geo_reader *r, const struct hv_geo_import_opts *o
 	r->id_guessed = !o->id_field;
 	if ((rc = role_field(r, o->id_field, id_names, &r->f_id, err)) ||
 	    (rc = role_field(r, o->name_field, name_names, &r->f_name, err)) ||
-	    (rc = role_field(r, o->address_field, addr_names, &r->f_addr, err)) ||
+	    (rc = address_role(r, o, err)) ||
 	    (rc = role_field(r, o->status_field, status_names, &r->f_status, err)) ||
 	    (rc = role_field(r, o->kind_field, kind_names, &r->f_kind, err)))
 		return rc;
@@ -484,7 +578,7 @@ static void fill_info(struct hv_geo_reader *r)
 				: -1;
 	i->id_field = r->f_id >= 0 ? r->names[r->f_id] : NULL;
 	i->name_field = r->f_name >= 0 ? r->names[r->f_name] : NULL;
-	i->address_field = r->f_addr >= 0 ? r->names[r->f_addr] : NULL;
+	i->address_field = r->f_addr >= 0 ? r->names[r->f_addr] : r->tpl_text;
 	i->status_field = r->f_status >= 0 ? r->names[r->f_status] : NULL;
 	i->kind_field = r->f_kind >= 0 ? r->names[r->f_kind] : NULL;
 	describe_coords(r);
@@ -606,6 +700,8 @@ void hv_geo_reader_free(struct hv_geo_reader *r)
 	free(r->path);
 	free(r->fixed_kind);
 	free(r->srs_label);
+	free(r->tpl_text);
+	free(r->tpl);
 	free(r);
 }
 
@@ -633,6 +729,87 @@ static void set_trimmed(struct hv_buf *b, const char *s)
 
 	hv_buf_reset(b);
 	hv_buf_add(b, t.ptr, t.len);
+}
+
+/* Empty, or a number equal to 0: a range end that says nothing. */
+static bool no_number(const char *s, size_t len)
+{
+	int64_t v;
+
+	return len == 0 || (hv_str_to_i64(hv_str_of(s, len), &v) && v == 0);
+}
+
+/* Appends field i's trimmed value to b (nothing when unset). GDAL may format it into a scratch
+ * buffer, so it is copied at once. */
+static void add_cell(const struct hv_geo_reader *r, int i, struct hv_buf *b)
+{
+	struct hv_str v = hv_str_trim(hv_str_cstr(cell(r, i)));
+
+	hv_buf_add(b, v.ptr, v.len);
+}
+
+/* Appends "FROM-TO", or the one number that means the same, to out: both ends are written,
+ * then cut back. */
+static void add_range(const struct hv_geo_reader *r, const struct tpl_part *t, struct hv_buf *out)
+{
+	size_t at = out->len, n_from, n_to;
+	char *from, *to;
+
+	add_cell(r, t->f_a, out);
+	n_from = out->len - at;
+	hv_buf_addc(out, '-');
+	add_cell(r, t->f_b, out);
+	if (out->failed)
+		return;
+	n_to = out->len - at - n_from - 1;
+	from = out->data + at;
+	to = from + n_from + 1;
+	if (no_number(to, n_to) || (n_from == n_to && memcmp(from, to, n_to) == 0)) {
+		out->len = at + n_from; /* "1200-1200", "1200-0", "1200-": the first end */
+	} else if (no_number(from, n_from)) {
+		memmove(from, to, n_to); /* "0-1210", "-1210": the second */
+		out->len = at + n_to;
+	}
+	if (no_number(from, out->len - at))
+		out->len = at; /* "0-0", "-": no number at all */
+	out->data[out->len] = '\0';
+}
+
+/* Replaces runs of white space with one space and trims both ends, in place. */
+static void collapse_spaces(struct hv_buf *b)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < b->len; i++) {
+		bool space = b->data[i] == ' ' || (b->data[i] >= '\t' && b->data[i] <= '\r');
+
+		if (!space)
+			b->data[o++] = b->data[i];
+		else if (o > 0 && b->data[o - 1] != ' ')
+			b->data[o++] = ' ';
+	}
+	if (o > 0 && b->data[o - 1] == ' ')
+		o--;
+	b->len = o;
+	b->data[o] = '\0';
+}
+
+/* The row's address from the template, into r->addr. */
+static void render_template(struct hv_geo_reader *r)
+{
+	hv_buf_reset(&r->addr);
+	for (size_t i = 0; i < r->n_tpl; i++) {
+		const struct tpl_part *t = &r->tpl[i];
+
+		if (t->text)
+			hv_buf_add(&r->addr, t->text, t->len);
+		else if (t->f_b >= 0)
+			add_range(r, t, &r->addr);
+		else
+			add_cell(r, t->f_a, &r->addr);
+	}
+	if (!r->addr.failed)
+		collapse_spaces(&r->addr);
 }
 
 /* One pass over the fields, copying out each value as it goes by (GDAL formats non-text fields
@@ -682,6 +859,8 @@ static void publish_values(struct hv_geo_reader *r)
 static int read_roles(struct hv_geo_reader *r, struct hv_geo_feature *f, struct hv_err *err)
 {
 	copy_values(r);
+	if (r->tpl)
+		render_template(r);
 	if (!r->vals.failed)
 		publish_values(r);
 	if (r->vals.failed || r->attrs.failed || r->key.failed || r->name.failed ||

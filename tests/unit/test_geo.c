@@ -22,6 +22,7 @@
 
 #include "core/buf.h"
 #include "core/json.h"
+#include "geo/address.h"
 #include "geo/geo.h"
 
 #include "core/banned.h"
@@ -1080,6 +1081,151 @@ static void test_geo_kind_field_and_fixed_kind(void **state)
 	hv_geo_reader_free(r);
 }
 
+/* ---- address template ---- */
+
+#define BUILDINGS_TEMPLATE "{F_ADD1}-{T_ADD1} {PRE_DIR1} {ST_NAME1} {ST_TYPE1}"
+
+/* What the buildings' address fields say, read from values[] independently of the template. */
+struct building_addrs {
+	size_t f_from, f_to, f_name; /* indexes into the layer's fields */
+	int64_t n, n_addressed, n_ranges;
+};
+
+static long field_long(const struct hv_geo_feature *f, size_t i)
+{
+	return f->values[i] ? strtol(f->values[i], NULL, 10) : 0;
+}
+
+static void on_building_address(const struct hv_geo_feature *f, void *arg)
+{
+	struct building_addrs *b = arg;
+	long from = field_long(f, b->f_from), to = field_long(f, b->f_to);
+	bool named = f->values[b->f_name] && f->values[b->f_name][0];
+	struct hv_addr a;
+
+	b->n++;
+	if (!from && !to && !named) {
+		assert_null(f->address);
+		return;
+	}
+	assert_non_null(f->address);
+	b->n_addressed++;
+	/* Single spaces, no dangling range: "830-832 W 35TH ST", "2606 S EMERALD AVE". */
+	assert_null(strstr(f->address, "  "));
+	assert_true(f->address[0] != ' ' && f->address[strlen(f->address) - 1] != ' ');
+	assert_true(hv_addr_parse(f->address, strlen(f->address), &a));
+	assert_int_equal(a.number_lo, from ? from : to);
+	assert_int_equal(a.number_hi, to ? to : from);
+	if (from && to && from != to) {
+		assert_non_null(strchr(f->address, '-'));
+		b->n_ranges++;
+	}
+}
+
+static size_t field_index(const struct hv_geo_layer_info *info, const char *name)
+{
+	for (size_t i = 0; i < info->n_fields; i++)
+		if (strcmp(info->fields[i], name) == 0)
+			return i;
+	fail_msg("no field %s", name);
+	return 0;
+}
+
+/* Chicago's footprints keep their address in five fields; the template puts it together, and
+ * the ranges ("830-832 W 35TH ST") read as ranges. */
+static void test_geo_address_template_buildings(void **state)
+{
+	struct hv_geo_import_opts o = {.path = data_path("chicago/buildings_sample.shp"),
+				       .srs = "EPSG:3435", .address_template = BUILDINGS_TEMPLATE};
+	struct hv_geo_reader *r = NULL;
+	struct building_addrs b = {0};
+	struct hv_err err;
+	struct tally t;
+
+	(void)state;
+	assert_int_equal(hv_geo_reader_open(&o, &r, &err), HV_OK);
+	assert_string_equal(hv_geo_reader_info(r)->address_field, BUILDINGS_TEMPLATE);
+	b.f_from = field_index(hv_geo_reader_info(r), "F_ADD1");
+	b.f_to = field_index(hv_geo_reader_info(r), "T_ADD1");
+	b.f_name = field_index(hv_geo_reader_info(r), "ST_NAME1");
+	hv_geo_reader_free(r);
+	t = read_all(&o, on_building_address, &b);
+	assert_int_equal(t.n_einval, 0);
+	assert_int_equal(b.n, 6049);
+	/* The sample's counts (ogr2ogr): 145 footprints span a range, 3,741 have an address. */
+	assert_int_equal(b.n_ranges, 145);
+	assert_int_equal(b.n_addressed, 3741);
+}
+
+static void on_template_row(const struct hv_geo_feature *f, void *arg)
+{
+	const char *const *want = arg;
+	const char *w = want[f->row - 1];
+
+	if (!w)
+		assert_null(f->address);
+	else if (!f->address)
+		fail_msg("row %lld: no address, want \"%s\"", (long long)f->row, w);
+	else
+		assert_string_equal(f->address, w);
+}
+
+/* Ranges collapse when the ends agree or one says nothing; spaces collapse; literal text stays;
+ * field names match as --address-field's do (trimmed, any case). */
+static void test_geo_address_template_rules(void **state)
+{
+	static const char *const want[] = {
+		"1200-1210 W 63RD ST", "1200 W 63RD ST", "1210 W 63RD ST", "1200 W 63RD ST",
+		"W 63RD ST", "1200 63RD ST", NULL, "1200-1210 W 63RD ST Unit 4B",
+	};
+	struct hv_geo_import_opts o = {.address_template = "{from}-{TO} { dir }  {name} {type} "};
+	struct tally t;
+
+	(void)state;
+	o.path = write_tmp("template.csv", "id,from,to,dir,name,type\n"
+					   "1,1200,1210,W,63RD,ST\n"
+					   "2,1200,1200,W,63RD,ST\n"
+					   "3,0,1210,W,63RD,ST\n"
+					   "4,1200,,W,63RD,ST\n"
+					   "5,0,0,W,63RD,ST\n"
+					   "6, 1200 ,,,63RD,ST\n"
+					   "7,0,,,,\n"
+					   "8,1200,1210,W,63RD,ST Unit 4B\n");
+	t = read_all(&o, on_template_row, (void *)want);
+	assert_int_equal(t.n_ok, 8);
+	o.address_template = "{from}-{to} {dir} {name} {type}, Chicago";
+	o.path = write_tmp("template2.csv", "id,from,to,dir,name,type\n1,5,5,N,STATE,ST\n");
+	{
+		static const char *const want2[] = {"5 N STATE ST, Chicago"};
+
+		t = read_all(&o, on_template_row, (void *)want2);
+		assert_int_equal(t.n_ok, 1);
+	}
+}
+
+static void test_geo_address_template_errors(void **state)
+{
+	struct hv_geo_import_opts o = {.path = data_path("chicago/buildings_sample.shp"),
+				       .srs = "EPSG:3435"};
+	struct hv_err err;
+
+	(void)state;
+	o.address_template = "{F_ADD1}-{T_ADD2} {ST_NAME1}";
+	assert_int_equal(open_err(&o, &err), HV_EINVAL);
+	assert_contains(err.msg, "buildings_sample.shp: address template \"{F_ADD1}-{T_ADD2} "
+				 "{ST_NAME1}\": no field \"T_ADD2\" (fields: BLDG_ID,");
+	o.address_template = "{F_ADD1} {ST_NAME1";
+	assert_int_equal(open_err(&o, &err), HV_EINVAL);
+	assert_contains(err.msg, "unclosed \"{\"");
+	o.address_template = "{F_ADD1} { } {ST_NAME1}";
+	assert_int_equal(open_err(&o, &err), HV_EINVAL);
+	assert_contains(err.msg, "empty \"{}\"");
+	o.address_template = "{F_ADD1} {ST_NAME1}";
+	o.address_field = "ST_NAME1";
+	assert_int_equal(open_err(&o, &err), HV_EINVAL);
+	assert_contains(err.msg, "an address field (\"ST_NAME1\") and an address template");
+}
+
 static void test_geo_reads_in_memory_file(void **state)
 {
 	static const char csv[] = "\xEF\xBB\xBFid,name,latitude,longitude\r\n"
@@ -1424,6 +1570,9 @@ int main(void)
 		cmocka_unit_test(test_geo_error_layer_without_crs),
 		cmocka_unit_test(test_geo_error_bad_wkt_and_empty_id),
 		cmocka_unit_test(test_geo_kind_field_and_fixed_kind),
+		cmocka_unit_test(test_geo_address_template_buildings),
+		cmocka_unit_test(test_geo_address_template_rules),
+		cmocka_unit_test(test_geo_address_template_errors),
 		cmocka_unit_test(test_geo_reads_in_memory_file),
 		cmocka_unit_test(test_geo_writer_round_trip_geojson),
 		cmocka_unit_test(test_geo_writer_round_trip_csv),
