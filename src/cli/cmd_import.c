@@ -14,7 +14,8 @@ static const char import_usage[] =
 	"usage: haven [--db PATH] import FILE [--layer NAME] [--source NAME]\n"
 	"                  [--kind KIND | --kind-field F] [--id-field F] [--name-field F]\n"
 	"                  [--address-field F] [--status-field F] [--srs EPSG:N]\n"
-	"                  [--effective DATE] [--skip-bad] [--dry-run] [--json]\n"
+	"                  [--address-template T] [--effective DATE] [--skip-bad] [--dry-run]\n"
+	"                  [--json]\n"
 	"\n"
 	"Imports a city's property file: anything GDAL reads (CSV with lat/lon, X/Y or\n"
 	"\"(lat, lon)\" location columns, GeoJSON, Shapefile, ESRI JSON, GeoPackage, ...), in any\n"
@@ -30,6 +31,8 @@ static const char import_usage[] =
 	"                    school lot, ...); --kind-field F takes it from field F\n"
 	"  --id-field F      the source's id (default: guessed: id, PIN, OBJECTID, ...)\n"
 	"  --name-field F, --address-field F, --status-field F   (default: guessed)\n"
+	"  --address-template T   compose the address from fields, e.g. building footprints:\n"
+	"                    \"{F_ADD1}-{T_ADD1} {PRE_DIR1} {ST_NAME1} {ST_TYPE1}\" (a range)\n"
 	"  --effective DATE  when the data was in force (default: now)\n"
 	"  --skip-bad        skip malformed rows (listed in the report) instead of failing\n"
 	"  --dry-run         report what would change; store nothing\n"
@@ -120,6 +123,7 @@ static int run_import(struct hv_cli *cli, int argc, char **argv)
 		O_NAME,
 		O_ADDRESS,
 		O_STATUS,
+		O_ADDRESS_TEMPLATE,
 		O_SRS,
 		O_EFFECTIVE,
 		O_SKIP,
@@ -135,6 +139,7 @@ static int run_import(struct hv_cli *cli, int argc, char **argv)
 		{"name-field", required_argument, NULL, O_NAME},
 		{"address-field", required_argument, NULL, O_ADDRESS},
 		{"status-field", required_argument, NULL, O_STATUS},
+		{"address-template", required_argument, NULL, O_ADDRESS_TEMPLATE},
 		{"srs", required_argument, NULL, O_SRS},
 		{"effective", required_argument, NULL, O_EFFECTIVE},
 		{"skip-bad", no_argument, NULL, O_SKIP},
@@ -177,6 +182,9 @@ static int run_import(struct hv_cli *cli, int argc, char **argv)
 			break;
 		case O_STATUS:
 			o.geo.status_field = optarg;
+			break;
+		case O_ADDRESS_TEMPLATE:
+			o.geo.address_template = optarg;
 			break;
 		case O_SRS:
 			o.geo.srs = optarg;

@@ -120,6 +120,35 @@ eq "inventory points whose PIN is an Englewood lot" "$n_pins" 2750
 eq "answered without their PIN" "$n_missing" 0
 pass "$n_inside inside their own parcel, $n_near near it"
 
+begin "building footprints: an address range from --address-template"
+run_haven 0 import "$CHI/buildings_sample.shp" --srs EPSG:3435 --id-field BLDG_ID --kind building \
+	--source buildings --address-template "{F_ADD1}-{T_ADD1} {PRE_DIR1} {ST_NAME1} {ST_TYPE1}"
+# the footprint whose range the fields say is 3403-3405 S LOWE AVE (computed from the .dbf)
+read -r lo hi want_id <<<"$(python3 - "$CHI/buildings_sample.dbf" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+n, hlen, rlen = struct.unpack("<IHH", data[4:12])
+fields, off = [], 32
+while data[off] != 0x0D:
+    name = data[off:off + 11].split(b"\0")[0].decode()
+    fields.append((name, data[off + 16]))
+    off += 32
+for i in range(n):
+    rec = data[hlen + i * rlen + 1: hlen + (i + 1) * rlen]
+    pos, row = 0, {}
+    for name, ln in fields:
+        row[name] = rec[pos:pos + ln].decode("latin-1").strip()
+        pos += ln
+    if row["ST_NAME1"] == "LOWE" and row["F_ADD1"] == "3403" and row["T_ADD1"] == "3405":
+        print(row["F_ADD1"], row["T_ADD1"], row["BLDG_ID"])
+        break
+PY
+)"
+run_haven 0 lookup --address "3405 South Lowe Avenue" --json
+eq "the range's upper number finds the footprint" "$(json '[m["source_id"] for m in j["matches"] if m["source"] == "buildings"][0]')" "$want_id"
+run_haven 0 lookup --address "3404 S Lowe Ave" --json
+eq "the other side of the street does not" "$(json 'sum(1 for m in j["matches"] if m["source_id"] == "'"$want_id"'")')" 0
+
 begin "usage"
 run_haven 2 lookup && err_has "give LON LAT"
 run_haven 2 lookup -87.6 && err_has "give LON LAT"
