@@ -30,9 +30,17 @@ step "defining the order's scope"
 step "what the store holds"
 "$HAVEN" status
 
-step "a sample lookup: the first zone"
+step "sample lookups: the first zone, by its point and by its address (spelled out)"
 id=$("$HAVEN" property list --scope order --limit 1 2>/dev/null | awk '{print $1; exit}')
 "$HAVEN" property show "$id"
+read -r lon lat addr <<<"$("$HAVEN" property show "$id" --json | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+print(p["lon"], p["lat"], p["address"])')"
+"$HAVEN" lookup "$lon" "$lat"
+spelled=$(printf '%s' "$addr" | sed -e 's/ W / West /; s/ E / East /; s/ N / North /; s/ S / South /' \
+	-e 's/ Ave$/ Avenue/; s/ St$/ Street/')
+"$HAVEN" lookup --address "$spelled"
 
 printf '\nThe demo store is %s; try: HAVEN_DB=%s %s property list --scope order\n' \
 	"$HAVEN_DB" "$HAVEN_DB" "$HAVEN"

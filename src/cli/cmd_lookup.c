@@ -140,7 +140,8 @@ static int take_positionals(int argc, char **argv, struct lookup_opts *o, char *
 	return n;
 }
 
-static void print_hits(const struct hv_lookup_hit *hits, size_t n, bool json, const char *what)
+static void print_hits(const struct hv_lookup_hit *hits, size_t n, bool json, const char *what,
+		       bool by_address)
 {
 	struct hv_buf b;
 	struct hv_json w;
@@ -168,7 +169,9 @@ static void print_hits(const struct hv_lookup_hit *hits, size_t n, bool json, co
 	for (size_t i = 0; i < n; i++) {
 		const struct hv_lookup_hit *h = &hits[i];
 
-		if (h->relation == HV_INDEX_INSIDE)
+		if (by_address)
+			printf("%s: property %lld", what, (long long)h->property_id);
+		else if (h->relation == HV_INDEX_INSIDE)
 			printf("%s: inside property %lld", what, (long long)h->property_id);
 		else
 			printf("%s: near property %lld (%.1f m)", what, (long long)h->property_id,
@@ -199,7 +202,7 @@ static int lookup_one(const struct hv_lookup *l, const struct lookup_opts *o, co
 		return hv_cli_usage(self(), "latitude \"%s\" is not a number in -90..90", slat);
 	n = hv_lookup_point(l, lon, lat, o->radius_m, hits, HITS_MAX);
 	snprintf(what, sizeof(what), "%.7f,%.7f", lon, lat);
-	print_hits(hits, n < HITS_MAX ? n : HITS_MAX, o->json, what);
+	print_hits(hits, n < HITS_MAX ? n : HITS_MAX, o->json, what, false);
 	return HV_EXIT_OK;
 }
 
@@ -417,7 +420,7 @@ static int run_lookup(struct hv_cli *cli, int argc, char **argv)
 		struct hv_lookup_hit hits[HITS_MAX];
 		size_t n = hv_lookup_address(l, o.address, hits, HITS_MAX);
 
-		print_hits(hits, n < HITS_MAX ? n : HITS_MAX, o.json, o.address);
+		print_hits(hits, n < HITS_MAX ? n : HITS_MAX, o.json, o.address, true);
 		rc = HV_EXIT_OK;
 	} else {
 		rc = lookup_one(l, &o, o.pos[0], o.pos[1]);
