@@ -8,7 +8,7 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
 	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev libmicrohttpd-dev)
 if [ "$mode" = check ]; then
-	pkgs+=(libcmocka-dev python3 curl)
+	pkgs+=(libcmocka-dev python3 curl python3-owslib)
 fi
 # bench/lookup.sh compares against PostGIS on a throwaway local cluster; bench/http.sh drives wrk.
 if [ "$mode" = bench ]; then

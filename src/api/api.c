@@ -83,6 +83,7 @@ void hv_api_free(struct hv_api *api)
 	}
 	pthread_cond_destroy(&api->cv);
 	pthread_mutex_destroy(&api->mu);
+	hv_api_auth_free(api->auth);
 	hv_lookup_live_free(api->live);
 	hv_store_close(api->store);
 	free(api);
@@ -118,7 +119,8 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 
 	if ((rc = hv_router_add(r, &health, err)) || (rc = hv_api_lookup_register(api, r, err)) ||
 	    (rc = hv_api_properties_register(api, r, err)) ||
-	    (rc = hv_api_scopes_register(api, r, err)))
+	    (rc = hv_api_scopes_register(api, r, err)) ||
+	    (rc = hv_api_auth_register(api, r, err)) || (rc = hv_api_ogc_register(api, r, err)))
 		return rc;
 	return HV_OK;
 }

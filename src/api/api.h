@@ -38,4 +38,18 @@ struct hv_api_points {
 int hv_api_parse_points(struct hv_arena *a, const char *body, size_t len, struct hv_api_points *out,
 			struct hv_err *err);
 
+/* The body of POST /api/v1/login: {"name": "...", "password": "..."}, both arena strings. */
+struct hv_api_login {
+	const char *name;     /* 1 to HV_USER_NAME_MAX - 1 bytes, no NUL */
+	const char *password; /* at most HV_API_PASSWORD_MAX bytes, no NUL */
+};
+
+#define HV_API_PASSWORD_MAX 1024
+
+/* Parses and checks a login body: malformed JSON (line and column), a missing, unknown or
+ * ill-typed member, a name or password out of bounds: HV_EINVAL with err naming the member.
+ * err never quotes the password. */
+int hv_api_parse_login(struct hv_arena *a, const char *body, size_t len, struct hv_api_login *out,
+		       struct hv_err *err);
+
 #endif

@@ -18,11 +18,21 @@ struct hv_api {
 	pthread_cond_t cv;
 	bool stop, started;
 	unsigned refresh_ms;
+	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
 };
 
 int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 int hv_api_properties_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 int hv_api_scopes_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+/* Adds login, logout, me and users, and installs the router's authenticator. */
+int hv_api_auth_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+void hv_api_auth_free(struct hv_api_auth *a);
+int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+
+/* Writes ISO or extended WKB (2D, Z, M or ZM; either byte order; Z and M dropped) as a GeoJSON
+ * geometry object with 7-decimal coordinates; no WKB writes null. Malformed WKB (truncated, bad
+ * counts or types, non-finite coordinates, trailing bytes) writes null and returns HV_EINVAL. */
+int hv_api_geojson_geometry(struct hv_json *w, const unsigned char *wkb, size_t len);
 
 /* Answers resp with the problem for a failed call (rc, err). */
 void hv_api_fail(struct hv_resp *resp, int rc, const struct hv_err *err);

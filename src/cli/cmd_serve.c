@@ -18,6 +18,7 @@
 
 static const char serve_usage[] =
 	"usage: haven [--db PATH] serve [--listen ADDR:PORT] [--public-url URL] [--threads N]\n"
+	"       haven [--db PATH] serve --routes\n"
 	"\n"
 	"Serves the JSON API (/api/v1/lookup, /api/v1/properties, /api/v1/scopes) and /healthz\n"
 	"on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free one). The URL it listens on is\n"
@@ -25,7 +26,13 @@ static const char serve_usage[] =
 	"duration; never the query string). --public-url is the base of links in answers (the\n"
 	"address clients use, e.g. behind a reverse proxy). --threads: worker threads (default:\n"
 	"one per core). Imports by other processes show up within a few seconds. SIGTERM or\n"
-	"SIGINT: stop accepting, let requests in flight finish (up to 10 s), close the store.\n";
+	"SIGINT: stop accepting, let requests in flight finish (up to 10 s), close the store.\n"
+	"\n"
+	"Signing in: POST /api/v1/login {\"name\", \"password\"} sets the haven_session\n"
+	"cookie and returns a CSRF token that every POST, PUT or DELETE made with the cookie\n"
+	"sends as X-CSRF-Token; integrations send \"Authorization: Bearer TOKEN\"\n"
+	"(see 'haven token').\n"
+	"--routes prints the route table (method, path, roles allowed) and exits.\n";
 
 static const struct hv_cmd *self(void)
 {
@@ -37,6 +44,7 @@ struct serve_opts {
 	unsigned port;
 	const char *public_url;
 	unsigned threads;
+	bool routes;
 };
 
 static bool parse_listen(const char *s, struct serve_opts *o)
@@ -61,12 +69,14 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	enum {
 		O_LISTEN = 256,
 		O_PUBLIC_URL,
-		O_THREADS
+		O_THREADS,
+		O_ROUTES
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"public-url", required_argument, NULL, O_PUBLIC_URL},
 		{"threads", required_argument, NULL, O_THREADS},
+		{"routes", no_argument, NULL, O_ROUTES},
 		{0},
 	};
 	int64_t n;
@@ -90,6 +100,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 						    optarg);
 			o->threads = (unsigned)n;
 			break;
+		case O_ROUTES:
+			o->routes = true;
+			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
 		default:
@@ -109,6 +122,24 @@ static char *trim_url(const char *u)
 	while (n && u[n - 1] == '/')
 		n--;
 	return hv_xstrndup(u, n);
+}
+
+/* One line per route: "METHOD PATTERN role,role,...", the table the e2e tests walk. */
+static void print_routes(const struct hv_router *r)
+{
+	for (size_t i = 0; i < r->n_routes; i++) {
+		const struct hv_route *rt = &r->routes[i];
+		const char *sep = "";
+
+		printf("%s %s ", hv_method_name(rt->method), rt->pattern);
+		for (int role = 0; role < HV_ROLE_COUNT; role++) {
+			if (rt->roles & HV_ROLE_BIT(role)) {
+				printf("%s%s", sep, hv_role_name((enum hv_role)role));
+				sep = ",";
+			}
+		}
+		printf("\n");
+	}
 }
 
 static int run_serve(struct hv_cli *cli, int argc, char **argv)
@@ -139,6 +170,11 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	if ((rc = hv_api_new(cli->db_path, 0, &api, &err)) ||
 	    (rc = hv_api_register(api, &router, &err)))
 		goto out;
+	if (o.routes) {
+		print_routes(&router);
+		exit_code = HV_EXIT_OK;
+		goto out;
+	}
 	struct hv_server_opts so = {
 		.host = o.host,
 		.port = (uint16_t)o.port,

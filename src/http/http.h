@@ -54,6 +54,7 @@ enum hv_http_status {
 	HV_HTTP_EUNAUTH = -102,	   /* 401: log in first */
 	HV_HTTP_EFORBIDDEN = -103, /* 403: this role may not */
 	HV_HTTP_EUNAVAIL = -104,   /* 503: shutting down or overloaded */
+	HV_HTTP_ETOO_MANY = -105,  /* 429: too many attempts; try later */
 };
 
 /* One decoded name=value pair of a query string; both NUL-terminated, in the request's arena. */
@@ -94,6 +95,15 @@ struct hv_req {
 	/* Opens this thread's store lazily (one connection per worker thread). */
 	int (*store_fn)(void *store_ctx, struct hv_store **out, struct hv_err *err);
 	void *store_ctx;
+	/* Credentials as received (server.c fills them; NULL when absent). Secrets: never log. */
+	const char *session_cookie; /* the haven_session cookie */
+	const char *authorization;  /* the Authorization header */
+	const char *csrf_header;    /* the X-CSRF-Token header */
+	const char *client_addr;    /* the peer's address, "127.0.0.1" */
+	/* Who the router's authenticator found (role above; name in the arena, NULL: public). */
+	const char *user_name;
+	int64_t user_id;  /* 0 for the public and API tokens */
+	bool via_session; /* authenticated by the session cookie (CSRF applies) */
 };
 
 #define HV_RESP_MAX_HEADERS 4
@@ -127,12 +137,24 @@ struct hv_route {
 
 #define HV_ROUTER_MAX 64
 
+/* Establishes who is asking before the role check: sets req->role (and user_name, user_id,
+ * via_session) from the request's credentials. Returns false after answering resp itself (a bad
+ * API token, a missing CSRF token, a store failure); true to go on. rt is the matched route. */
+typedef bool hv_auth_fn(void *ctx, const struct hv_route *rt, struct hv_req *req,
+			struct hv_resp *resp);
+
 struct hv_router {
 	struct hv_route routes[HV_ROUTER_MAX];
 	size_t n_routes;
+	hv_auth_fn *auth; /* NULL: everyone is the public */
+	void *auth_ctx;
 };
 
 void hv_router_init(struct hv_router *r);
+/* Installs the authenticator the dispatcher runs before each route's role check. */
+void hv_router_set_auth(struct hv_router *r, hv_auth_fn *fn, void *ctx);
+/* The role named s ("admin", ..., "public"); HV_ROLE_COUNT when none is. */
+enum hv_role hv_role_parse(const char *s);
 /* Adds a route (copied; pattern and params borrowed, must outlive the router). HV_ELIMIT when
  * the table is full, HV_EINVAL for a malformed pattern. */
 int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err);

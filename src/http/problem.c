@@ -24,6 +24,7 @@ static const struct problem problems[] = {
 	{HV_EEXIST, 409, "conflict", "Already exists"},
 	{HV_ECONFLICT, 409, "conflict", "Conflict"},
 	{HV_HTTP_ETOO_LARGE, 413, "too-large", "Request body too large"},
+	{HV_HTTP_ETOO_MANY, 429, "too-many-requests", "Too many attempts"},
 	{HV_HTTP_EUNAVAIL, 503, "unavailable", "Service unavailable"},
 	{HV_EIO, 500, "internal", "Internal server error"},
 	{HV_ESTORE, 500, "internal", "Internal server error"},

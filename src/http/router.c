@@ -35,9 +35,25 @@ const char *hv_method_name(enum hv_method m)
 	return (unsigned)m <= HV_METHOD_OTHER ? method_names[m] : "OTHER";
 }
 
+enum hv_role hv_role_parse(const char *s)
+{
+	for (int r = 0; r < HV_ROLE_COUNT; r++)
+		if (strcmp(s, role_names[r]) == 0)
+			return (enum hv_role)r;
+	return HV_ROLE_COUNT;
+}
+
 void hv_router_init(struct hv_router *r)
 {
 	r->n_routes = 0;
+	r->auth = NULL;
+	r->auth_ctx = NULL;
+}
+
+void hv_router_set_auth(struct hv_router *r, hv_auth_fn *fn, void *ctx)
+{
+	r->auth = fn;
+	r->auth_ctx = ctx;
 }
 
 int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err)
@@ -138,6 +154,8 @@ void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv
 		hv_resp_problem(resp, status, detail);
 		return;
 	}
+	if (r->auth && !r->auth(r->auth_ctx, rt, req, resp))
+		return;
 	if (!(rt->roles & HV_ROLE_BIT(req->role))) {
 		snprintf(detail, sizeof(detail), "%s is not open to the %s role", req->path,
 			 hv_role_name(req->role));

@@ -315,6 +315,32 @@ static bool parse_target(struct rq *q, struct hv_resp *resp)
 	return true;
 }
 
+/* The request's credentials for the router's authenticator. The values live in MHD's
+ * connection memory, which outlasts the request. */
+static void fill_credentials(struct rq *q, struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci;
+	char addr[INET6_ADDRSTRLEN];
+
+	q->req.session_cookie = MHD_lookup_connection_value(con, MHD_COOKIE_KIND, "haven_session");
+	q->req.authorization =
+		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	q->req.csrf_header = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-CSRF-Token");
+	q->req.client_addr = "";
+	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		const void *src = NULL;
+
+		if (sa->sa_family == AF_INET)
+			src = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		else if (sa->sa_family == AF_INET6)
+			src = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		if (src && inet_ntop(sa->sa_family, src, addr, sizeof(addr)))
+			q->req.client_addr = hv_arena_strdup(&q->arena, addr);
+	}
+}
+
 static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 {
 	struct hv_resp resp;
@@ -322,12 +348,13 @@ static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 
 	hv_resp_init(&resp, 0);
 	q->req.arena = &q->arena;
-	q->req.role = HV_ROLE_PUBLIC; /* accounts and sessions come later */
+	q->req.role = HV_ROLE_PUBLIC; /* until the router's authenticator says otherwise */
 	q->req.body = q->body.data;
 	q->req.body_len = q->body.len;
 	q->req.public_url = q->srv->public_url;
 	q->req.store_fn = thread_store;
 	q->req.store_ctx = q->srv;
+	fill_credentials(q, con);
 	if (parse_target(q, &resp))
 		hv_router_dispatch(q->srv->router, &q->req, &resp);
 	ret = queue(q, con, &resp);

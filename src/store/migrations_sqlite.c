@@ -98,8 +98,36 @@ static const char m001[] =
 	"  WHEN EXISTS (SELECT 1 FROM scope_rules WHERE id = NEW.id)"
 	"  BEGIN SELECT RAISE(ABORT, 'scope_rules is append-only'); END;";
 
+/* Version 2: accounts, sessions and API tokens. Secrets are never stored: a session or API token
+ * is kept as the hex SHA-256 of its 32 random bytes, a password as libsodium's argon2id string.
+ * Failed-login counters live in the server's memory (src/api/api_auth.c), not here: they
+ * protect one running server and need no history. */
+static const char m002[] =
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL,"
+	"  password_hash TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE sessions ("
+	"  token_hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  csrf_hash TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL);"
+	"CREATE INDEX sessions_by_user ON sessions(user_id);"
+	"CREATE TABLE api_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  revoked_ms INTEGER);";
+
 const struct hv_migration hv_sqlite_migrations[] = {
 	{1, m001},
+	{2, m002},
 };
 
 const size_t hv_sqlite_n_migrations = sizeof(hv_sqlite_migrations) / sizeof(hv_sqlite_migrations[0]);

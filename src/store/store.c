@@ -156,3 +156,60 @@ int hv_store_scope_versions(struct hv_store *s, const char *name, hv_scope_rule_
 {
 	return s->ops->scope_versions(s, name, fn, ctx, err);
 }
+
+int hv_store_user_add(struct hv_store *s, const char *name, const char *role,
+		      const char *password_hash, int64_t now_ms, int64_t *id, struct hv_err *err)
+{
+	return s->ops->user_add(s, name, role, password_hash, now_ms, id, err);
+}
+
+int hv_store_user_find(struct hv_store *s, const char *name, struct hv_user *out,
+		       struct hv_err *err)
+{
+	return s->ops->user_find(s, name, out, err);
+}
+
+int hv_store_user_each(struct hv_store *s, hv_user_fn fn, void *ctx, struct hv_err *err)
+{
+	return s->ops->user_each(s, fn, ctx, err);
+}
+
+int hv_store_user_disable(struct hv_store *s, const char *name, struct hv_err *err)
+{
+	return s->ops->user_disable(s, name, err);
+}
+
+int hv_store_session_add(struct hv_store *s, const char *token_hash, int64_t user_id,
+			 const char *csrf_hash, int64_t now_ms, int64_t expires_ms,
+			 struct hv_err *err)
+{
+	return s->ops->session_add(s, token_hash, user_id, csrf_hash, now_ms, expires_ms, err);
+}
+
+int hv_store_session_get(struct hv_store *s, const char *token_hash, int64_t now_ms,
+			 struct hv_session *out, struct hv_err *err)
+{
+	return s->ops->session_get(s, token_hash, now_ms, out, err);
+}
+
+int hv_store_session_delete(struct hv_store *s, const char *token_hash, struct hv_err *err)
+{
+	return s->ops->session_delete(s, token_hash, err);
+}
+
+int hv_store_token_add(struct hv_store *s, const char *token_hash, const char *name,
+		       const char *role, int64_t now_ms, int64_t *id, struct hv_err *err)
+{
+	return s->ops->token_add(s, token_hash, name, role, now_ms, id, err);
+}
+
+int hv_store_token_get(struct hv_store *s, const char *token_hash, struct hv_api_token *out,
+		       struct hv_err *err)
+{
+	return s->ops->token_get(s, token_hash, out, err);
+}
+
+int hv_store_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err)
+{
+	return s->ops->token_revoke(s, id, now_ms, err);
+}

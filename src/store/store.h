@@ -144,4 +144,72 @@ int hv_store_scope_each(struct hv_store *s, int64_t as_of_ms, hv_scope_rule_fn f
 int hv_store_scope_versions(struct hv_store *s, const char *name, hv_scope_rule_fn fn, void *ctx,
 			    struct hv_err *err);
 
+/* ---- accounts (schema 2) ---- */
+
+#define HV_USER_NAME_MAX 64
+#define HV_ROLE_NAME_MAX 16
+#define HV_PWHASH_MAX	 128 /* libsodium's crypto_pwhash_STRBYTES */
+#define HV_HASH_HEX_MAX	 65  /* hex SHA-256 and its NUL */
+
+/* A user as stored; fixed buffers, nothing to release. */
+struct hv_user {
+	int64_t id;
+	char name[HV_USER_NAME_MAX];
+	char role[HV_ROLE_NAME_MAX];
+	char password_hash[HV_PWHASH_MAX]; /* argon2id string (libsodium) */
+	int64_t created_ms;
+	bool disabled;
+};
+
+/* A live session: its user, and the hash of its CSRF token. */
+struct hv_session {
+	int64_t user_id;
+	char user_name[HV_USER_NAME_MAX];
+	char role[HV_ROLE_NAME_MAX];
+	char csrf_hash[HV_HASH_HEX_MAX];
+	int64_t expires_ms;
+};
+
+/* An API token's row (its hash stays in the store). */
+struct hv_api_token {
+	int64_t id;
+	char name[HV_USER_NAME_MAX];
+	char role[HV_ROLE_NAME_MAX];
+	int64_t created_ms;
+	int64_t revoked_ms; /* 0: live */
+};
+
+typedef int (*hv_user_fn)(void *ctx, const struct hv_user *u);
+
+/* Adds a user (in a transaction). HV_EEXIST when the name is taken. */
+int hv_store_user_add(struct hv_store *s, const char *name, const char *role,
+		      const char *password_hash, int64_t now_ms, int64_t *id, struct hv_err *err);
+/* Finds a user by name (disabled ones too). HV_ENOENT when absent. */
+int hv_store_user_find(struct hv_store *s, const char *name, struct hv_user *out,
+		       struct hv_err *err);
+/* Every user, by name. */
+int hv_store_user_each(struct hv_store *s, hv_user_fn fn, void *ctx, struct hv_err *err);
+/* Disables a user and ends its sessions (in a transaction). HV_ENOENT when absent. */
+int hv_store_user_disable(struct hv_store *s, const char *name, struct hv_err *err);
+
+/* Records a session by the hex SHA-256 of its token and of its CSRF token (in a transaction). */
+int hv_store_session_add(struct hv_store *s, const char *token_hash, int64_t user_id,
+			 const char *csrf_hash, int64_t now_ms, int64_t expires_ms,
+			 struct hv_err *err);
+/* The session whose token hashes to token_hash, if not expired at now_ms and its user is not
+ * disabled; HV_ENOENT otherwise. */
+int hv_store_session_get(struct hv_store *s, const char *token_hash, int64_t now_ms,
+			 struct hv_session *out, struct hv_err *err);
+/* Ends a session (in a transaction); absent is not an error. */
+int hv_store_session_delete(struct hv_store *s, const char *token_hash, struct hv_err *err);
+
+/* Records an API token by the hex SHA-256 of its secret (in a transaction). */
+int hv_store_token_add(struct hv_store *s, const char *token_hash, const char *name,
+		       const char *role, int64_t now_ms, int64_t *id, struct hv_err *err);
+/* The live (not revoked) token whose secret hashes to token_hash; HV_ENOENT otherwise. */
+int hv_store_token_get(struct hv_store *s, const char *token_hash, struct hv_api_token *out,
+		       struct hv_err *err);
+/* Revokes token id at now_ms (in a transaction). HV_ENOENT when absent or already revoked. */
+int hv_store_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err);
+
 #endif

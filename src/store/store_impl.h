@@ -38,6 +38,23 @@ struct hv_store_ops {
 			  struct hv_err *err);
 	int (*scope_versions)(struct hv_store *s, const char *name, hv_scope_rule_fn fn, void *ctx,
 			      struct hv_err *err);
+	int (*user_add)(struct hv_store *s, const char *name, const char *role,
+			const char *password_hash, int64_t now_ms, int64_t *id, struct hv_err *err);
+	int (*user_find)(struct hv_store *s, const char *name, struct hv_user *out,
+			 struct hv_err *err);
+	int (*user_each)(struct hv_store *s, hv_user_fn fn, void *ctx, struct hv_err *err);
+	int (*user_disable)(struct hv_store *s, const char *name, struct hv_err *err);
+	int (*session_add)(struct hv_store *s, const char *token_hash, int64_t user_id,
+			   const char *csrf_hash, int64_t now_ms, int64_t expires_ms,
+			   struct hv_err *err);
+	int (*session_get)(struct hv_store *s, const char *token_hash, int64_t now_ms,
+			   struct hv_session *out, struct hv_err *err);
+	int (*session_delete)(struct hv_store *s, const char *token_hash, struct hv_err *err);
+	int (*token_add)(struct hv_store *s, const char *token_hash, const char *name,
+			 const char *role, int64_t now_ms, int64_t *id, struct hv_err *err);
+	int (*token_get)(struct hv_store *s, const char *token_hash, struct hv_api_token *out,
+			 struct hv_err *err);
+	int (*token_revoke)(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err);
 };
 
 /* Every back end's handle starts with this. */

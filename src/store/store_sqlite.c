@@ -32,6 +32,17 @@ enum stmt_id {
 	ST_SCOPE_INSERT,
 	ST_SCOPE_EACH,
 	ST_SCOPE_VERSIONS,
+	ST_USER_INSERT,
+	ST_USER_FIND,
+	ST_USER_EACH,
+	ST_USER_DISABLE,
+	ST_USER_END_SESSIONS,
+	ST_SESSION_INSERT,
+	ST_SESSION_GET,
+	ST_SESSION_DELETE,
+	ST_TOKEN_INSERT,
+	ST_TOKEN_GET,
+	ST_TOKEN_REVOKE,
 	ST_COUNT
 };
 
@@ -106,6 +117,27 @@ static const char *const stmt_sql[ST_COUNT] = {
 			  " AND r.retired = 0 ORDER BY r.name",
 	[ST_SCOPE_VERSIONS] = "SELECT id, name, expr, effective_ms, created_ms, retired"
 			      " FROM scope_rules WHERE name = ?1 ORDER BY effective_ms, id",
+	[ST_USER_INSERT] = "INSERT INTO users(name, role, password_hash, created_ms)"
+			   " VALUES (?1, ?2, ?3, ?4)",
+	[ST_USER_FIND] = "SELECT id, name, role, password_hash, created_ms, disabled"
+			 " FROM users WHERE name = ?1",
+	[ST_USER_EACH] = "SELECT id, name, role, password_hash, created_ms, disabled"
+			 " FROM users ORDER BY name",
+	[ST_USER_DISABLE] = "UPDATE users SET disabled = 1 WHERE name = ?1",
+	[ST_USER_END_SESSIONS] =
+		"DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+	[ST_SESSION_INSERT] = "INSERT INTO sessions(token_hash, user_id, csrf_hash, created_ms,"
+			      " expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_SESSION_GET] = "SELECT s.user_id, u.name, u.role, s.csrf_hash, s.expires_ms"
+			   " FROM sessions s JOIN users u ON u.id = s.user_id"
+			   " WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND u.disabled = 0",
+	[ST_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+	[ST_TOKEN_INSERT] = "INSERT INTO api_tokens(token_hash, name, role, created_ms)"
+			    " VALUES (?1, ?2, ?3, ?4)",
+	[ST_TOKEN_GET] = "SELECT id, name, role, created_ms FROM api_tokens"
+			 " WHERE token_hash = ?1 AND revoked_ms IS NULL",
+	[ST_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_ms = ?2"
+			    " WHERE id = ?1 AND revoked_ms IS NULL",
 };
 
 struct sqlite_store {
@@ -719,6 +751,245 @@ static int sq_scope_versions(struct hv_store *s, const char *name, hv_scope_rule
 	return each_rule(q, st, fn, ctx, err);
 }
 
+/* ---- accounts ---- */
+
+static void copy_col(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const char *v = col_text(st, i);
+
+	snprintf(out, cap, "%s", v ? v : "");
+}
+
+static void read_user(sqlite3_stmt *st, struct hv_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	copy_col(st, 1, u->name, sizeof(u->name));
+	copy_col(st, 2, u->role, sizeof(u->role));
+	copy_col(st, 3, u->password_hash, sizeof(u->password_hash));
+	u->created_ms = sqlite3_column_int64(st, 4);
+	u->disabled = sqlite3_column_int(st, 5) != 0;
+}
+
+static int sq_user_add(struct hv_store *s, const char *name, const char *role,
+		       const char *password_hash, int64_t now_ms, int64_t *id, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = require_tx(q, err)))
+		return rc;
+	if (!(st = stmt(q, ST_USER_INSERT, err)))
+		return HV_ESTORE;
+	bind_text(st, 1, name);
+	bind_text(st, 2, role);
+	bind_text(st, 3, password_hash);
+	sqlite3_bind_int64(st, 4, now_ms);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return hv_err_set(err, HV_EEXIST, "a user named \"%s\" already exists", name);
+	if (rc != SQLITE_DONE)
+		return db_err(q, err, "add user");
+	if (id)
+		*id = sqlite3_last_insert_rowid(q->db);
+	return HV_OK;
+}
+
+static int sq_user_find(struct hv_store *s, const char *name, struct hv_user *out,
+			struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st = stmt(q, ST_USER_FIND, err);
+	int rc;
+
+	if (!st)
+		return HV_ESTORE;
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_user(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return HV_OK;
+	if (rc != SQLITE_DONE)
+		return db_err(q, err, "find user");
+	return hv_err_set(err, HV_ENOENT, "no user named \"%s\"", name);
+}
+
+static int sq_user_each(struct hv_store *s, hv_user_fn fn, void *ctx, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st = stmt(q, ST_USER_EACH, err);
+	struct hv_user u;
+	int rc, stop = 0;
+
+	if (!st)
+		return HV_ESTORE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_user(st, &u);
+		if ((stop = fn(ctx, &u)))
+			break;
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return stop;
+	if (rc != SQLITE_DONE)
+		return db_err(q, err, "list users");
+	return HV_OK;
+}
+
+static int sq_user_disable(struct hv_store *s, const char *name, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = require_tx(q, err)))
+		return rc;
+	if (!(st = stmt(q, ST_USER_DISABLE, err)))
+		return HV_ESTORE;
+	bind_text(st, 1, name);
+	if ((rc = step_done(q, st, "disable user", err)))
+		return rc;
+	if (sqlite3_changes(q->db) == 0)
+		return hv_err_set(err, HV_ENOENT, "no user named \"%s\"", name);
+	if (!(st = stmt(q, ST_USER_END_SESSIONS, err)))
+		return HV_ESTORE;
+	bind_text(st, 1, name);
+	return step_done(q, st, "end sessions", err);
+}
+
+static int sq_session_add(struct hv_store *s, const char *token_hash, int64_t user_id,
+			  const char *csrf_hash, int64_t now_ms, int64_t expires_ms,
+			  struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = require_tx(q, err)))
+		return rc;
+	if (!(st = stmt(q, ST_SESSION_INSERT, err)))
+		return HV_ESTORE;
+	bind_text(st, 1, token_hash);
+	sqlite3_bind_int64(st, 2, user_id);
+	bind_text(st, 3, csrf_hash);
+	sqlite3_bind_int64(st, 4, now_ms);
+	sqlite3_bind_int64(st, 5, expires_ms);
+	return step_done(q, st, "add session", err);
+}
+
+static int sq_session_get(struct hv_store *s, const char *token_hash, int64_t now_ms,
+			  struct hv_session *out, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st = stmt(q, ST_SESSION_GET, err);
+	int rc;
+
+	if (!st)
+		return HV_ESTORE;
+	bind_text(st, 1, token_hash);
+	sqlite3_bind_int64(st, 2, now_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->user_id = sqlite3_column_int64(st, 0);
+		copy_col(st, 1, out->user_name, sizeof(out->user_name));
+		copy_col(st, 2, out->role, sizeof(out->role));
+		copy_col(st, 3, out->csrf_hash, sizeof(out->csrf_hash));
+		out->expires_ms = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return HV_OK;
+	if (rc != SQLITE_DONE)
+		return db_err(q, err, "find session");
+	return hv_err_set(err, HV_ENOENT, "no such session");
+}
+
+static int sq_session_delete(struct hv_store *s, const char *token_hash, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = require_tx(q, err)))
+		return rc;
+	if (!(st = stmt(q, ST_SESSION_DELETE, err)))
+		return HV_ESTORE;
+	bind_text(st, 1, token_hash);
+	return step_done(q, st, "end session", err);
+}
+
+static int sq_token_add(struct hv_store *s, const char *token_hash, const char *name,
+			const char *role, int64_t now_ms, int64_t *id, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = require_tx(q, err)))
+		return rc;
+	if (!(st = stmt(q, ST_TOKEN_INSERT, err)))
+		return HV_ESTORE;
+	bind_text(st, 1, token_hash);
+	bind_text(st, 2, name);
+	bind_text(st, 3, role);
+	sqlite3_bind_int64(st, 4, now_ms);
+	if ((rc = step_done(q, st, "add token", err)))
+		return rc;
+	if (id)
+		*id = sqlite3_last_insert_rowid(q->db);
+	return HV_OK;
+}
+
+static int sq_token_get(struct hv_store *s, const char *token_hash, struct hv_api_token *out,
+			struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st = stmt(q, ST_TOKEN_GET, err);
+	int rc;
+
+	if (!st)
+		return HV_ESTORE;
+	bind_text(st, 1, token_hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_column_int64(st, 0);
+		copy_col(st, 1, out->name, sizeof(out->name));
+		copy_col(st, 2, out->role, sizeof(out->role));
+		out->created_ms = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return HV_OK;
+	if (rc != SQLITE_DONE)
+		return db_err(q, err, "find token");
+	return hv_err_set(err, HV_ENOENT, "no such token");
+}
+
+static int sq_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = require_tx(q, err)))
+		return rc;
+	if (!(st = stmt(q, ST_TOKEN_REVOKE, err)))
+		return HV_ESTORE;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_ms);
+	if ((rc = step_done(q, st, "revoke token", err)))
+		return rc;
+	if (sqlite3_changes(q->db) == 0)
+		return hv_err_set(err, HV_ENOENT, "no live token with id %lld", (long long)id);
+	return HV_OK;
+}
+
 static const struct hv_store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -742,6 +1013,16 @@ static const struct hv_store_ops sqlite_ops = {
 	.scope_add = sq_scope_add,
 	.scope_each = sq_scope_each,
 	.scope_versions = sq_scope_versions,
+	.user_add = sq_user_add,
+	.user_find = sq_user_find,
+	.user_each = sq_user_each,
+	.user_disable = sq_user_disable,
+	.session_add = sq_session_add,
+	.session_get = sq_session_get,
+	.session_delete = sq_session_delete,
+	.token_add = sq_token_add,
+	.token_get = sq_token_get,
+	.token_revoke = sq_token_revoke,
 };
 
 /* Switching a new file to WAL takes an exclusive lock, and SQLite reports SQLITE_BUSY for it

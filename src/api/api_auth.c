@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Accounts over HTTP: the router's authenticator (session cookie with CSRF, or a Bearer API
+ * token), POST /api/v1/login and /logout with an in-memory limit on failed logins, GET
+ * /api/v1/me and the admin's GET /api/v1/users. Passwords and tokens are never logged. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/api_internal.h"
+#include "core/clock.h"
+#include "core/xalloc.h"
+#include "crypto/password.h"
+#include "crypto/sha256.h"
+#include "store/store.h"
+
+/* Failed logins are counted in memory, per account and per client address, under one mutex:
+ * they protect one running server, need no history, and a restart forgetting them costs an
+ * attacker a restart. A fixed table: when it is full the slot idle longest is reused. */
+#define LIMIT_SLOTS	  4096
+#define LIMIT_KEY_MAX	  96
+#define LIMIT_WINDOW_MS	  (15 * 60 * 1000)
+#define LIMIT_PER_ACCOUNT 5
+/* Higher than per account: colleagues behind one NAT address mistype too. */
+#define LIMIT_PER_ADDRESS 20
+
+#define SESSION_TTL_MS (12 * 3600 * 1000)
+#define COOKIE_NAME    "haven_session"
+
+struct limit_slot {
+	char key[LIMIT_KEY_MAX];
+	int64_t first_ms, last_ms;
+	unsigned n;
+};
+
+struct hv_api_auth {
+	pthread_mutex_t mu;
+	struct limit_slot slots[LIMIT_SLOTS];
+	/* A hash verified when the account does not exist, so that a wrong name takes as long
+	 * as a wrong password and timing does not reveal which names exist. */
+	char dummy_hash[HV_PWHASH_STR_MAX];
+};
+
+/* ---- the login limiter (call with mu held) ---- */
+
+static struct limit_slot *slot_find(struct hv_api_auth *a, const char *key, int64_t now_ms,
+				    bool create)
+{
+	struct limit_slot *victim = NULL;
+
+	for (size_t i = 0; i < LIMIT_SLOTS; i++) {
+		struct limit_slot *s = &a->slots[i];
+
+		if (s->key[0] && strcmp(s->key, key) == 0) {
+			if (now_ms - s->first_ms >= LIMIT_WINDOW_MS) {
+				s->n = 0;
+				s->first_ms = now_ms;
+			}
+			return s;
+		}
+		if (!s->key[0]) {
+			if (!victim || victim->key[0])
+				victim = s;
+		} else if (!victim || (victim->key[0] && s->last_ms < victim->last_ms)) {
+			victim = s;
+		}
+	}
+	if (!create)
+		return NULL;
+	memset(victim, 0, sizeof(*victim));
+	snprintf(victim->key, sizeof(victim->key), "%s", key);
+	victim->first_ms = victim->last_ms = now_ms;
+	return victim;
+}
+
+/* Seconds until key may try again; 0 when it may now. */
+static int64_t limit_wait_s(struct hv_api_auth *a, const char *key, unsigned max, int64_t now_ms)
+{
+	struct limit_slot *s = slot_find(a, key, now_ms, false);
+
+	if (!s || s->n < max)
+		return 0;
+	return (s->first_ms + LIMIT_WINDOW_MS - now_ms + 999) / 1000;
+}
+
+static void limit_fail(struct hv_api_auth *a, const char *key, int64_t now_ms)
+{
+	struct limit_slot *s = slot_find(a, key, now_ms, true);
+
+	s->n++;
+	s->last_ms = now_ms;
+}
+
+static void limit_clear(struct hv_api_auth *a, const char *key, int64_t now_ms)
+{
+	struct limit_slot *s = slot_find(a, key, now_ms, false);
+
+	if (s)
+		memset(s, 0, sizeof(*s));
+}
+
+/* ---- the authenticator ---- */
+
+static void login(struct hv_req *req, struct hv_resp *resp);
+
+static bool state_changing(enum hv_method m)
+{
+	return m == HV_POST || m == HV_PUT || m == HV_DELETE;
+}
+
+static bool authenticate(void *ctx, const struct hv_route *rt, struct hv_req *req,
+			 struct hv_resp *resp)
+{
+	struct hv_store *s;
+	struct hv_err err;
+	char hash[HV_SHA256_HEX_LEN];
+	enum hv_role role;
+	int rc;
+
+	(void)ctx;
+	req->role = HV_ROLE_PUBLIC;
+	if (!req->authorization && !req->session_cookie)
+		return true;
+	hv_err_clear(&err);
+	if ((rc = hv_req_store(req, &s, &err))) {
+		hv_api_fail(resp, rc, &err);
+		return false;
+	}
+	if (req->authorization) {
+		struct hv_api_token t;
+
+		if (strncmp(req->authorization, "Bearer ", 7) != 0) {
+			hv_resp_problem(resp, HV_HTTP_EUNAUTH,
+					"Authorization: only \"Bearer <API token>\" is accepted");
+			return false;
+		}
+		hv_token_hash(req->authorization + 7, hash);
+		rc = hv_store_token_get(s, hash, &t, &err);
+		if (rc == HV_ENOENT ||
+		    (rc == HV_OK && (role = hv_role_parse(t.role)) >= HV_ROLE_PUBLIC)) {
+			hv_resp_problem(resp, HV_HTTP_EUNAUTH,
+					"the API token is not valid (unknown or revoked)");
+			return false;
+		}
+		if (rc) {
+			hv_api_fail(resp, rc, &err);
+			return false;
+		}
+		req->role = role;
+		req->user_name = hv_arena_strdup(req->arena, t.name);
+		return true;
+	}
+	{
+		struct hv_session ses;
+
+		hv_token_hash(req->session_cookie, hash);
+		rc = hv_store_session_get(s, hash, hv_time_now_ms(), &ses, &err);
+		/* An unknown or expired cookie is no credential at all: the request is the
+		 * public's, and a login replaces the cookie. */
+		if (rc == HV_ENOENT)
+			return true;
+		if (rc) {
+			hv_api_fail(resp, rc, &err);
+			return false;
+		}
+		role = hv_role_parse(ses.role);
+		if (role >= HV_ROLE_PUBLIC)
+			return true;
+		/* Login is exempt: it never acts with the old session, it replaces it. */
+		if (state_changing(req->method) && rt->handler != login) {
+			char got[HV_SHA256_HEX_LEN];
+
+			if (!req->csrf_header) {
+				hv_resp_problem(resp, HV_HTTP_EFORBIDDEN,
+						"X-CSRF-Token: required on a POST, PUT or DELETE "
+						"signed in by cookie");
+				return false;
+			}
+			hv_token_hash(req->csrf_header, got);
+			if (!hv_ct_streq(got, ses.csrf_hash)) {
+				hv_resp_problem(resp, HV_HTTP_EFORBIDDEN,
+						"X-CSRF-Token: does not match this session");
+				return false;
+			}
+		}
+		req->role = role;
+		req->user_id = ses.user_id;
+		req->user_name = hv_arena_strdup(req->arena, ses.user_name);
+		req->via_session = true;
+	}
+	return true;
+}
+
+/* ---- handlers ---- */
+
+static const char *cookie_attrs(const struct hv_req *req)
+{
+	/* Secure once the server is reached over TLS (its public URL says https). */
+	bool tls = req->public_url && strncmp(req->public_url, "https://", 8) == 0;
+
+	return tls ? "; HttpOnly; SameSite=Strict; Path=/; Secure"
+		   : "; HttpOnly; SameSite=Strict; Path=/";
+}
+
+static void retry_later(struct hv_resp *resp, struct hv_req *req, int64_t wait_s, const char *what)
+{
+	char detail[160], *v = hv_arena_alloc(req->arena, 24);
+
+	snprintf(detail, sizeof(detail), "too many failed logins for this %s; retry in %lld s",
+		 what, (long long)wait_s);
+	hv_resp_problem(resp, HV_HTTP_ETOO_MANY, detail);
+	snprintf(v, 24, "%lld", (long long)wait_s);
+	hv_resp_header(resp, "Retry-After", v);
+}
+
+/* A string member: present, a string without NUL, of min..max bytes. */
+static int login_member(json_t *root, const char *key, size_t min, size_t max, const char **out,
+			struct hv_err *err)
+{
+	json_t *v = json_object_get(root, key);
+	size_t n;
+
+	if (!v)
+		return hv_err_set(err, HV_EINVAL, "%s: required", key);
+	if (!json_is_string(v))
+		return hv_err_set(err, HV_EINVAL, "%s: a string is expected", key);
+	n = json_string_length(v);
+	if (n < min || n > max || memchr(json_string_value(v), '\0', n))
+		return hv_err_set(err, HV_EINVAL, "%s: %zu to %zu bytes, no NUL", key, min, max);
+	*out = json_string_value(v);
+	return HV_OK;
+}
+
+int hv_api_parse_login(struct hv_arena *a, const char *body, size_t len, struct hv_api_login *out,
+		       struct hv_err *err)
+{
+	json_t *root = NULL;
+	json_error_t jerr;
+	const char *key, *name, *password;
+	json_t *v;
+	int rc = HV_OK;
+
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		rc = hv_err_set(err, HV_EINVAL, "body: %s (line %d, column %d)", jerr.text,
+				jerr.line, jerr.column);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		rc = hv_err_set(err, HV_EINVAL, "body: {\"name\", \"password\"} is expected");
+		goto out;
+	}
+	json_object_foreach(root, key, v)
+	{
+		if (strcmp(key, "name") && strcmp(key, "password")) {
+			rc = hv_err_set(err, HV_EINVAL, "body: unknown member \"%.64s\"", key);
+			goto out;
+		}
+	}
+	if ((rc = login_member(root, "name", 1, HV_USER_NAME_MAX - 1, &name, err)) ||
+	    (rc = login_member(root, "password", 0, HV_API_PASSWORD_MAX, &password, err)))
+		goto out;
+	out->name = hv_arena_strdup(a, name);
+	out->password = hv_arena_strdup(a, password);
+out:
+	json_decref(root);
+	return rc;
+}
+
+static void login(struct hv_req *req, struct hv_resp *resp)
+{
+	struct hv_api *api = req->ctx;
+	struct hv_api_auth *a = api->auth;
+	struct hv_api_login in;
+	const char *name, *password;
+	char ukey[LIMIT_KEY_MAX], akey[LIMIT_KEY_MAX];
+	char token[HV_TOKEN_HEX_LEN], csrf[HV_TOKEN_HEX_LEN];
+	char th[HV_SHA256_HEX_LEN], ch[HV_SHA256_HEX_LEN], old[HV_SHA256_HEX_LEN];
+	struct hv_user u;
+	struct hv_store *s;
+	struct hv_err err;
+	int64_t now = hv_time_now_ms(), wait_s;
+	bool found, ok;
+	int rc;
+
+	hv_err_clear(&err);
+	if ((rc = hv_api_parse_login(req->arena, req->body, req->body_len, &in, &err))) {
+		hv_api_fail(resp, rc, &err);
+		return;
+	}
+	name = in.name;
+	password = in.password;
+	snprintf(ukey, sizeof(ukey), "u:%s", name);
+	snprintf(akey, sizeof(akey), "a:%s", req->client_addr ? req->client_addr : "");
+	pthread_mutex_lock(&a->mu);
+	if ((wait_s = limit_wait_s(a, ukey, LIMIT_PER_ACCOUNT, now)) > 0) {
+		pthread_mutex_unlock(&a->mu);
+		retry_later(resp, req, wait_s, "account");
+		goto out;
+	}
+	if ((wait_s = limit_wait_s(a, akey, LIMIT_PER_ADDRESS, now)) > 0) {
+		pthread_mutex_unlock(&a->mu);
+		retry_later(resp, req, wait_s, "address");
+		goto out;
+	}
+	pthread_mutex_unlock(&a->mu);
+
+	if ((rc = hv_req_store(req, &s, &err))) {
+		hv_api_fail(resp, rc, &err);
+		goto out;
+	}
+	rc = hv_store_user_find(s, name, &u, &err);
+	if (rc && rc != HV_ENOENT) {
+		hv_api_fail(resp, rc, &err);
+		goto out;
+	}
+	found = rc == HV_OK;
+	ok = hv_password_verify(found ? u.password_hash : a->dummy_hash, password);
+	ok = ok && found && !u.disabled && hv_role_parse(u.role) < HV_ROLE_PUBLIC;
+	pthread_mutex_lock(&a->mu);
+	if (ok) {
+		limit_clear(a, ukey, now);
+	} else {
+		limit_fail(a, ukey, now);
+		limit_fail(a, akey, now);
+	}
+	pthread_mutex_unlock(&a->mu);
+	if (!ok) {
+		hv_resp_problem(resp, HV_HTTP_EUNAUTH, "name or password is wrong");
+		goto out;
+	}
+
+	/* A fresh session at every login: a cookie the client already had (perhaps planted) is
+	 * ended, never promoted. */
+	hv_token_new(token);
+	hv_token_new(csrf);
+	hv_token_hash(token, th);
+	hv_token_hash(csrf, ch);
+	hv_err_clear(&err);
+	if ((rc = hv_store_begin(s, &err)))
+		goto fail;
+	if (req->session_cookie) {
+		hv_token_hash(req->session_cookie, old);
+		if ((rc = hv_store_session_delete(s, old, &err)))
+			goto fail;
+	}
+	if ((rc = hv_store_session_add(s, th, u.id, ch, now, now + SESSION_TTL_MS, &err)) ||
+	    (rc = hv_store_commit(s, &err)))
+		goto fail;
+	{
+		size_t cap = sizeof(COOKIE_NAME) + HV_TOKEN_HEX_LEN + 80;
+		char *cookie = hv_arena_alloc(req->arena, cap);
+		struct hv_json *w;
+
+		snprintf(cookie, cap, COOKIE_NAME "=%s%s; Max-Age=%d", token, cookie_attrs(req),
+			 SESSION_TTL_MS / 1000);
+		w = hv_resp_json(resp, 200);
+		hv_resp_header(resp, "Set-Cookie", cookie);
+		hv_resp_header(resp, "Cache-Control", "no-store");
+		hv_json_obj_begin(w);
+		hv_json_key(w, "name");
+		hv_json_str(w, u.name);
+		hv_json_key(w, "role");
+		hv_json_str(w, u.role);
+		hv_json_key(w, "csrf_token");
+		hv_json_str(w, csrf);
+		hv_json_obj_end(w);
+	}
+	return;
+fail:
+	hv_store_rollback(s);
+	hv_api_fail(resp, rc, &err);
+out:
+	return;
+}
+
+static void logout(struct hv_req *req, struct hv_resp *resp)
+{
+	struct hv_store *s;
+	struct hv_err err;
+	char th[HV_SHA256_HEX_LEN];
+	struct hv_json *w;
+	int rc;
+
+	hv_err_clear(&err);
+	if (req->via_session && req->session_cookie) {
+		hv_token_hash(req->session_cookie, th);
+		if ((rc = hv_req_store(req, &s, &err)) || (rc = hv_store_begin(s, &err)))
+			goto fail;
+		if ((rc = hv_store_session_delete(s, th, &err)) ||
+		    (rc = hv_store_commit(s, &err))) {
+			hv_store_rollback(s);
+			goto fail;
+		}
+	}
+	w = hv_resp_json(resp, 200);
+	hv_resp_header(resp, "Set-Cookie",
+		       req->public_url && strncmp(req->public_url, "https://", 8) == 0 ? COOKIE_NAME
+			       "=; HttpOnly; SameSite=Strict; Path=/; Secure; Max-Age=0"
+										       : COOKIE_NAME
+			       "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+	hv_json_obj_begin(w);
+	hv_json_key(w, "signed_out");
+	hv_json_bool(w, true);
+	hv_json_obj_end(w);
+	return;
+fail:
+	hv_api_fail(resp, rc, &err);
+}
+
+static void me(struct hv_req *req, struct hv_resp *resp)
+{
+	struct hv_json *w = hv_resp_json(resp, 200);
+
+	hv_json_obj_begin(w);
+	hv_json_key(w, "name");
+	hv_json_str(w, req->user_name ? req->user_name : "");
+	hv_json_key(w, "role");
+	hv_json_str(w, hv_role_name(req->role));
+	hv_json_key(w, "via");
+	hv_json_str(w, req->via_session ? "session" : "token");
+	hv_json_obj_end(w);
+}
+
+static int user_row(void *ctx, const struct hv_user *u)
+{
+	struct hv_json *w = ctx;
+	char when[HV_TIME_ISO_MAX];
+
+	hv_json_obj_begin(w);
+	hv_json_key(w, "id");
+	hv_json_int(w, u->id);
+	hv_json_key(w, "name");
+	hv_json_str(w, u->name);
+	hv_json_key(w, "role");
+	hv_json_str(w, u->role);
+	hv_json_key(w, "created");
+	hv_time_format_iso(u->created_ms, when, sizeof(when));
+	hv_json_str(w, when);
+	hv_json_key(w, "disabled");
+	hv_json_bool(w, u->disabled);
+	hv_json_obj_end(w);
+	return 0;
+}
+
+static void users_list(struct hv_req *req, struct hv_resp *resp)
+{
+	struct hv_store *s;
+	struct hv_err err;
+	struct hv_json *w;
+	int rc;
+
+	hv_err_clear(&err);
+	if ((rc = hv_req_store(req, &s, &err))) {
+		hv_api_fail(resp, rc, &err);
+		return;
+	}
+	w = hv_resp_json(resp, 200);
+	hv_json_obj_begin(w);
+	hv_json_key(w, "users");
+	hv_json_arr_begin(w);
+	rc = hv_store_user_each(s, user_row, w, &err);
+	hv_json_arr_end(w);
+	hv_json_obj_end(w);
+	if (rc)
+		hv_api_fail(resp, rc, &err);
+}
+
+void hv_api_auth_free(struct hv_api_auth *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}
+
+int hv_api_auth_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
+{
+	const struct hv_route routes[] = {
+		{.method = HV_POST,
+		 .pattern = "/api/v1/login",
+		 .roles = HV_ROLES_ANY,
+		 .handler = login,
+		 .ctx = api},
+		{.method = HV_POST,
+		 .pattern = "/api/v1/logout",
+		 .roles = HV_ROLES_STAFF_UP,
+		 .handler = logout,
+		 .ctx = api},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/me",
+		 .roles = HV_ROLES_STAFF_UP,
+		 .handler = me,
+		 .ctx = api},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/users",
+		 .roles = HV_ROLE_BIT(HV_ROLE_ADMIN),
+		 .handler = users_list,
+		 .ctx = api},
+	};
+	char pw[HV_TOKEN_HEX_LEN];
+	int rc;
+
+	if (!api->auth) {
+		struct hv_api_auth *a = hv_xcalloc(1, sizeof(*a));
+
+		pthread_mutex_init(&a->mu, NULL);
+		hv_token_new(pw);
+		if ((rc = hv_password_hash(pw, a->dummy_hash, err))) {
+			hv_api_auth_free(a);
+			return rc;
+		}
+		api->auth = a;
+	}
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if ((rc = hv_router_add(r, &routes[i], err)))
+			return rc;
+	hv_router_set_auth(r, authenticate, api);
+	return HV_OK;
+}
