@@ -24,7 +24,7 @@ static const char serve_usage[] =
 	"on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free one). The URL it listens on is\n"
 	"printed on stdout; one line per request goes to stderr (method, path, status, bytes,\n"
 	"duration; never the query string). --public-url is the base of links in answers (the\n"
-	"address clients use, e.g. behind a reverse proxy). --threads: worker threads (default:\n"
+	"address clients use, e.g. behind a reverse proxy; default http://ADDR:PORT). --threads: worker threads (default:\n"
 	"one per core). Imports by other processes show up within a few seconds. SIGTERM or\n"
 	"SIGINT: stop accepting, let requests in flight finish (up to 10 s), close the store.\n"
 	"\n"
@@ -164,8 +164,16 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (o.public_url)
+	if (o.public_url) {
 		public_url = trim_url(o.public_url);
+	} else if (o.port != 0) {
+		/* Absolute links by default: clients such as GDAL resolve a root-relative href
+		 * against the API's base path, not the host. */
+		size_t n = strlen(o.host) + 32;
+
+		public_url = hv_xmalloc(n);
+		snprintf(public_url, n, "http://%s:%u", o.host, (unsigned)o.port);
+	}
 	hv_router_init(&router);
 	if ((rc = hv_api_new(cli->db_path, 0, &api, &err)) ||
 	    (rc = hv_api_register(api, &router, &err)))
