@@ -514,9 +514,8 @@ int hv_api_auth_register(struct hv_api *api, struct hv_router *r, struct hv_err 
 		}
 		api->auth = a;
 	}
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if ((rc = hv_router_add(r, &routes[i], err)))
-			return rc;
+	if ((rc = hv_router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]), err)))
+		return rc;
 	hv_router_set_auth(r, authenticate, api);
 	return HV_OK;
 }

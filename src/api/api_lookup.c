@@ -235,10 +235,5 @@ int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_er
 		 .handler = lookup_post,
 		 .ctx = api},
 	};
-	int rc;
-
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if ((rc = hv_router_add(r, &routes[i], err)))
-			return rc;
-	return HV_OK;
+	return hv_router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]), err);
 }

@@ -871,10 +871,5 @@ int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *
 		{HV_GET, "/ogc/collections/{collectionId}/items/{featureId}", HV_ROLES_ANY,
 		 f_params, item, api},
 	};
-	int rc;
-
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if ((rc = hv_router_add(r, &routes[i], err)))
-			return rc;
-	return HV_OK;
+	return hv_router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]), err);
 }

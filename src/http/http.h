@@ -158,6 +158,9 @@ enum hv_role hv_role_parse(const char *s);
 /* Adds a route (copied; pattern and params borrowed, must outlive the router). HV_ELIMIT when
  * the table is full, HV_EINVAL for a malformed pattern. */
 int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err);
+/* Adds n routes in order; stops at the first error. */
+int hv_router_add_all(struct hv_router *r, const struct hv_route *routes, size_t n,
+		      struct hv_err *err);
 
 /* Finds the route for method and path, filling req->captures. NULL with *status HV_ENOENT (no
  * such path) or HV_HTTP_EMETHOD (path exists for another method; HEAD matches GET). */

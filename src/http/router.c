@@ -67,6 +67,17 @@ int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_e
 	return HV_OK;
 }
 
+int hv_router_add_all(struct hv_router *r, const struct hv_route *routes, size_t n,
+		      struct hv_err *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if ((rc = hv_router_add(r, &routes[i], err)))
+			return rc;
+	return HV_OK;
+}
+
 /* Matches pattern against the decoded segments; captures {name} segments into req. */
 static bool pattern_match(const char *pat, const struct hv_path *path, struct hv_req *req)
 {
