@@ -12,40 +12,11 @@
 
 #include <cmocka.h>
 
+#include "store_fixture.h"
+
 #include "core/clock.h"
 #include "core/fs.h"
 #include "registry/registry.h"
-
-struct fixture {
-	char dir[64];
-	char db[128];
-	struct hv_store *s;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct hv_err err;
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/haven-test-registry.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/haven.db", f->dir);
-	assert_int_equal(hv_store_open(f->db, &f->s, &err), HV_OK);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[256];
-
-	hv_store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
 
 /* Returns the path in one of a few rotating buffers, so a test can hold several at once. */
 static const char *write_file(struct fixture *f, const char *name, const char *text)
