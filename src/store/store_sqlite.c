@@ -183,6 +183,14 @@ static int require_tx(struct sqlite_store *q, struct hv_err *err)
 	return HV_OK;
 }
 
+/* A cached statement for a write: refused (NULL, err set) outside a transaction. */
+static sqlite3_stmt *write_stmt(struct sqlite_store *q, enum stmt_id id, struct hv_err *err)
+{
+	if (require_tx(q, err))
+		return NULL;
+	return stmt(q, id, err);
+}
+
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
@@ -354,9 +362,7 @@ static int sq_source_ensure(struct hv_store *s, const char *name, int64_t now_ms
 	if (rc != HV_ENOENT)
 		return rc;
 	hv_err_clear(err);
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_SOURCE_INSERT, err)))
+	if (!(st = write_stmt(q, ST_SOURCE_INSERT, err)))
 		return HV_ESTORE;
 	bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, now_ms);
@@ -387,9 +393,7 @@ static int sq_import_add(struct hv_store *s, const struct hv_import_rec *r, int6
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_IMPORT_INSERT, err)))
+	if (!(st = write_stmt(q, ST_IMPORT_INSERT, err)))
 		return HV_ESTORE;
 	sqlite3_bind_int64(st, 1, r->source_id);
 	bind_text(st, 2, r->file_name);
@@ -410,11 +414,8 @@ static int sq_import_finish(struct hv_store *s, const struct hv_import_rec *r, s
 	sqlite3_stmt *st;
 	const int64_t counts[] = {r->n_read,	 r->n_added,	r->n_changed, r->n_unchanged,
 				  r->n_removed,	 r->n_repaired, r->n_skipped, r->n_address_only};
-	int rc;
 
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_IMPORT_REPORT_INSERT, err)))
+	if (!(st = write_stmt(q, ST_IMPORT_REPORT_INSERT, err)))
 		return HV_ESTORE;
 	sqlite3_bind_int64(st, 1, r->id);
 	for (int i = 0; i < 8; i++)
@@ -688,9 +689,7 @@ static int sq_scope_add(struct hv_store *s, const struct hv_scope_rule *r, int64
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_SCOPE_INSERT, err)))
+	if (!(st = write_stmt(q, ST_SCOPE_INSERT, err)))
 		return HV_ESTORE;
 	bind_text(st, 1, r->name);
 	bind_text(st, 2, r->expr);
@@ -778,9 +777,7 @@ static int sq_user_add(struct hv_store *s, const char *name, const char *role,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_USER_INSERT, err)))
+	if (!(st = write_stmt(q, ST_USER_INSERT, err)))
 		return HV_ESTORE;
 	bind_text(st, 1, name);
 	bind_text(st, 2, role);
@@ -846,9 +843,7 @@ static int sq_user_disable(struct hv_store *s, const char *name, struct hv_err *
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_USER_DISABLE, err)))
+	if (!(st = write_stmt(q, ST_USER_DISABLE, err)))
 		return HV_ESTORE;
 	bind_text(st, 1, name);
 	if ((rc = step_done(q, st, "disable user", err)))
@@ -867,11 +862,8 @@ static int sq_session_add(struct hv_store *s, const char *token_hash, int64_t us
 {
 	struct sqlite_store *q = impl(s);
 	sqlite3_stmt *st;
-	int rc;
 
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_SESSION_INSERT, err)))
+	if (!(st = write_stmt(q, ST_SESSION_INSERT, err)))
 		return HV_ESTORE;
 	bind_text(st, 1, token_hash);
 	sqlite3_bind_int64(st, 2, user_id);
@@ -913,11 +905,8 @@ static int sq_session_delete(struct hv_store *s, const char *token_hash, struct 
 {
 	struct sqlite_store *q = impl(s);
 	sqlite3_stmt *st;
-	int rc;
 
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_SESSION_DELETE, err)))
+	if (!(st = write_stmt(q, ST_SESSION_DELETE, err)))
 		return HV_ESTORE;
 	bind_text(st, 1, token_hash);
 	return step_done(q, st, "end session", err);
@@ -930,9 +919,7 @@ static int sq_token_add(struct hv_store *s, const char *token_hash, const char *
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_TOKEN_INSERT, err)))
+	if (!(st = write_stmt(q, ST_TOKEN_INSERT, err)))
 		return HV_ESTORE;
 	bind_text(st, 1, token_hash);
 	bind_text(st, 2, name);
@@ -977,9 +964,7 @@ static int sq_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struc
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = require_tx(q, err)))
-		return rc;
-	if (!(st = stmt(q, ST_TOKEN_REVOKE, err)))
+	if (!(st = write_stmt(q, ST_TOKEN_REVOKE, err)))
 		return HV_ESTORE;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now_ms);

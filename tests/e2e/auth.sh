@@ -26,23 +26,7 @@ eq "users listed" "$(json 'len(j["users"])')" 6
 check "no password hash in the list" bash -c "! grep -q argon2 '$T/out'"
 
 begin "start"
-"$HAVEN" serve --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
-server=$!
-port=""
-for _ in $(seq 1 300); do
-	port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T/serve.out")
-	[ -n "$port" ] && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
-	sleep 0.1
-done
-if [ -z "$port" ]; then
-	fail "the server did not start"
-	cat "$T/serve.err"
-	kill "$server" 2>/dev/null
-	finish
-	exit 1
-fi
-pass "listening on port $port"
-URL=http://127.0.0.1:$port
+start_server
 
 # http METHOD PATH [curl args]: body in $T/out, headers in $T/hdr, code in $code
 http() {

@@ -27,23 +27,7 @@ run_haven 0 import "$T/lots.geojson" --source lots --kind-field kind
 run_haven 0 scope add order --where "status = 'Owned by City' and kind = 'lot'"
 
 begin "start"
-"$HAVEN" serve --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
-server=$!
-port=""
-for _ in $(seq 1 300); do
-	port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T/serve.out")
-	[ -n "$port" ] && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
-	sleep 0.1
-done
-if [ -z "$port" ]; then
-	fail "the server did not start"
-	cat "$T/serve.err"
-	kill "$server" 2>/dev/null
-	finish
-	exit 1
-fi
-pass "listening on port $port"
-URL=http://127.0.0.1:$port
+start_server
 
 # http METHOD PATH [curl args]: the answer in $T/out, the code in $code, the type in $ctype
 http() {

@@ -78,3 +78,26 @@ finish() {
 	echo "$n_pass passed, $n_fail failed"
 	[ "$n_fail" -eq 0 ]
 }
+
+# start_server [serve options]: starts `haven serve` on a free loopback port and waits until
+# /healthz answers; sets $server (pid), $port and $URL. A server that does not come up ends the
+# test as failed.
+start_server() {
+	"$HAVEN" serve --listen 127.0.0.1:0 "$@" >"$T/serve.out" 2>"$T/serve.err" &
+	server=$!
+	port=""
+	for _ in $(seq 1 300); do
+		port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T/serve.out")
+		[ -n "$port" ] && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+		sleep 0.1
+	done
+	if [ -z "$port" ]; then
+		fail "the server did not start"
+		cat "$T/serve.err"
+		kill "$server" 2>/dev/null
+		finish
+		exit 1
+	fi
+	pass "listening on port $port"
+	URL=http://127.0.0.1:$port
+}
