@@ -4,6 +4,7 @@
 #define HV_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -48,6 +49,16 @@ bool hv_cli_parse_as_of(const char *s, int64_t *ms);
 bool hv_cli_parse_effective(const char *s, int64_t *ms);
 /* Parses a positive decimal id. */
 bool hv_cli_parse_id(const char *s, int64_t *id);
+/* A sub-command of a command that works on the store ("scope add", "user list", ...). */
+struct hv_subcmd {
+	const char *name;
+	int (*run)(struct hv_store *s, int argc, char **argv); /* argv[0] is the name */
+};
+
+/* Finds argv[1] among subs, opens the store, runs it and closes the store. A missing or unknown
+ * sub-command is a usage error listing the ones there are. */
+int hv_cli_dispatch(struct hv_cli *cli, const struct hv_cmd *cmd, const struct hv_subcmd *subs,
+		    size_t n_subs, int argc, char **argv);
 /* Resets getopt for a sub-command's own options. */
 void hv_cli_getopt_reset(void);
 

@@ -304,25 +304,13 @@ static int property_history(struct hv_store *s, int argc, char **argv)
 
 static int run_property(struct hv_cli *cli, int argc, char **argv)
 {
-	struct hv_store *s;
-	const char *sub;
-	int rc;
+	static const struct hv_subcmd subs[] = {
+		{"show", property_show},
+		{"list", property_list},
+		{"history", property_history},
+	};
 
-	if (argc < 2)
-		return hv_cli_usage(self(), "which? show, list or history");
-	sub = argv[1];
-	if (strcmp(sub, "show") && strcmp(sub, "list") && strcmp(sub, "history"))
-		return hv_cli_usage(self(), "no sub-command \"%s\"", sub);
-	if (!(s = hv_cli_open_store(cli)))
-		return HV_EXIT_FAIL;
-	if (strcmp(sub, "show") == 0)
-		rc = property_show(s, argc - 1, argv + 1);
-	else if (strcmp(sub, "list") == 0)
-		rc = property_list(s, argc - 1, argv + 1);
-	else
-		rc = property_history(s, argc - 1, argv + 1);
-	hv_store_close(s);
-	return rc;
+	return hv_cli_dispatch(cli, self(), subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }
 
 const struct hv_cmd hv_cmd_property = {

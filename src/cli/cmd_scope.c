@@ -327,30 +327,24 @@ static int scope_check(struct hv_store *s, int argc, char **argv)
 	return HV_EXIT_OK;
 }
 
+static int scope_list(struct hv_store *s, int argc, char **argv)
+{
+	return scope_list_show(s, argc, argv, false);
+}
+
+static int scope_show(struct hv_store *s, int argc, char **argv)
+{
+	return scope_list_show(s, argc, argv, true);
+}
+
 static int run_scope(struct hv_cli *cli, int argc, char **argv)
 {
-	struct hv_store *s;
-	const char *sub;
-	int rc;
+	static const struct hv_subcmd subs[] = {
+		{"add", scope_add},	{"list", scope_list},	  {"show", scope_show},
+		{"check", scope_check}, {"retire", scope_retire},
+	};
 
-	if (argc < 2)
-		return hv_cli_usage(self(), "which? add, list, show, check or retire");
-	sub = argv[1];
-	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "show") &&
-	    strcmp(sub, "check") && strcmp(sub, "retire"))
-		return hv_cli_usage(self(), "no sub-command \"%s\"", sub);
-	if (!(s = hv_cli_open_store(cli)))
-		return HV_EXIT_FAIL;
-	if (strcmp(sub, "add") == 0)
-		rc = scope_add(s, argc - 1, argv + 1);
-	else if (strcmp(sub, "retire") == 0)
-		rc = scope_retire(s, argc - 1, argv + 1);
-	else if (strcmp(sub, "check") == 0)
-		rc = scope_check(s, argc - 1, argv + 1);
-	else
-		rc = scope_list_show(s, argc - 1, argv + 1, strcmp(sub, "show") == 0);
-	hv_store_close(s);
-	return rc;
+	return hv_cli_dispatch(cli, self(), subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }
 
 const struct hv_cmd hv_cmd_scope = {

@@ -245,25 +245,13 @@ static int user_disable(struct hv_store *s, int argc, char **argv)
 
 static int run_user(struct hv_cli *cli, int argc, char **argv)
 {
-	struct hv_store *s;
-	const char *sub;
-	int rc;
+	static const struct hv_subcmd subs[] = {
+		{"add", user_add},
+		{"list", user_list},
+		{"disable", user_disable},
+	};
 
-	if (argc < 2)
-		return hv_cli_usage(user_self(), "which? add, list or disable");
-	sub = argv[1];
-	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "disable"))
-		return hv_cli_usage(user_self(), "no sub-command \"%s\"", sub);
-	if (!(s = hv_cli_open_store(cli)))
-		return HV_EXIT_FAIL;
-	if (strcmp(sub, "add") == 0)
-		rc = user_add(s, argc - 1, argv + 1);
-	else if (strcmp(sub, "list") == 0)
-		rc = user_list(s, argc - 1, argv + 1);
-	else
-		rc = user_disable(s, argc - 1, argv + 1);
-	hv_store_close(s);
-	return rc;
+	return hv_cli_dispatch(cli, user_self(), subs, sizeof(subs) / sizeof(subs[0]), argc, argv);
 }
 
 static int token_add(struct hv_store *s, int argc, char **argv)
@@ -320,19 +308,13 @@ static int token_revoke(struct hv_store *s, int argc, char **argv)
 
 static int run_token(struct hv_cli *cli, int argc, char **argv)
 {
-	struct hv_store *s;
-	int rc;
+	static const struct hv_subcmd subs[] = {
+		{"add", token_add},
+		{"revoke", token_revoke},
+	};
 
-	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "revoke")))
-		return hv_cli_usage(token_self(), "which? add or revoke");
-	if (!(s = hv_cli_open_store(cli)))
-		return HV_EXIT_FAIL;
-	if (strcmp(argv[1], "add") == 0)
-		rc = token_add(s, argc - 1, argv + 1);
-	else
-		rc = token_revoke(s, argc - 1, argv + 1);
-	hv_store_close(s);
-	return rc;
+	return hv_cli_dispatch(cli, token_self(), subs, sizeof(subs) / sizeof(subs[0]), argc,
+			       argv);
 }
 
 const struct hv_cmd hv_cmd_user = {

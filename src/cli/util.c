@@ -76,3 +76,32 @@ void hv_cli_getopt_reset(void)
 	optind = 0;
 	opterr = 0;
 }
+
+int hv_cli_dispatch(struct hv_cli *cli, const struct hv_cmd *cmd, const struct hv_subcmd *subs,
+		    size_t n_subs, int argc, char **argv)
+{
+	const struct hv_subcmd *sub = NULL;
+	struct hv_store *s;
+	char names[256] = "";
+	size_t used = 0;
+	int rc;
+
+	for (size_t i = 0; i < n_subs; i++) {
+		int n = snprintf(names + used, sizeof(names) - used, "%s%s",
+				 i == 0 ? "" : (i + 1 == n_subs ? " or " : ", "), subs[i].name);
+
+		if (n > 0 && (size_t)n < sizeof(names) - used)
+			used += (size_t)n;
+		if (argc >= 2 && strcmp(argv[1], subs[i].name) == 0)
+			sub = &subs[i];
+	}
+	if (argc < 2)
+		return hv_cli_usage(cmd, "which? %s", names);
+	if (!sub)
+		return hv_cli_usage(cmd, "no sub-command \"%s\" (%s)", argv[1], names);
+	if (!(s = hv_cli_open_store(cli)))
+		return HV_EXIT_FAIL;
+	rc = sub->run(s, argc - 1, argv + 1);
+	hv_store_close(s);
+	return rc;
+}
