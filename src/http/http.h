@@ -135,7 +135,7 @@ struct hv_route {
 	void *ctx;
 };
 
-#define HV_ROUTER_MAX 64
+#define HV_ROUTER_MAX 256
 
 /* Establishes who is asking before the role check: sets req->role (and user_name, user_id,
  * via_session) from the request's credentials. Returns false after answering resp itself (a bad
