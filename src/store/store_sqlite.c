@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The embedded store: one SQLite file in WAL mode, prepared statements cached per connection. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include "core/clock.h"
 #include "core/xalloc.h"
 #include "store/migrations_sqlite.h"
-#include "store/store_impl.h"
+#include "store/sqlite_impl.h"
 
 enum stmt_id {
 	ST_SOURCE_FIND,
@@ -146,6 +147,12 @@ struct sqlite_store {
 	char *path;
 	int schema_version;
 	sqlite3_stmt *stmts[ST_COUNT];
+	/* Module statements (hv_sqlite_stmt), keyed by their SQL's address. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} *extra;
+	size_t n_extra, cap_extra;
 };
 
 static struct sqlite_store *impl(struct hv_store *s)
@@ -279,6 +286,9 @@ static void sq_close(struct hv_store *s)
 
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(q->stmts[i]);
+	for (size_t i = 0; i < q->n_extra; i++)
+		sqlite3_finalize(q->extra[i].st);
+	free(q->extra);
 	sqlite3_close(q->db);
 	free(q->path);
 	free(q);
@@ -1063,4 +1073,69 @@ int hv_store_sqlite_open(const char *path, struct hv_store **out, struct hv_err 
 fail:
 	sq_close(&q->base);
 	return rc;
+}
+
+/* ---- what module store files use (sqlite_impl.h) ---- */
+
+sqlite3 *hv_sqlite_handle(struct hv_store *s)
+{
+	return s && s->ops == &sqlite_ops ? impl(s)->db : NULL;
+}
+
+sqlite3_stmt *hv_sqlite_stmt(struct hv_store *s, const char *sql, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st = NULL;
+
+	assert(s->ops == &sqlite_ops);
+	/* A module uses a few dozen statements: a linear scan beats hashing at this size. */
+	for (size_t i = 0; i < q->n_extra; i++) {
+		if (q->extra[i].sql == sql) {
+			st = q->extra[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		db_err(q, err, "prepare");
+		return NULL;
+	}
+	if (q->n_extra == q->cap_extra) {
+		q->cap_extra = q->cap_extra ? 2 * q->cap_extra : 16;
+		q->extra = hv_xrealloc(q->extra, q->cap_extra * sizeof(*q->extra));
+	}
+	q->extra[q->n_extra].sql = sql;
+	q->extra[q->n_extra].st = st;
+	q->n_extra++;
+	return st;
+}
+
+sqlite3_stmt *hv_sqlite_write_stmt(struct hv_store *s, const char *sql, struct hv_err *err)
+{
+	if (require_tx(impl(s), err))
+		return NULL;
+	return hv_sqlite_stmt(s, sql, err);
+}
+
+int hv_sqlite_err(struct hv_store *s, struct hv_err *err, const char *what)
+{
+	return db_err(impl(s), err, what);
+}
+
+int hv_sqlite_step_done(struct hv_store *s, sqlite3_stmt *st, const char *what,
+			struct hv_err *err)
+{
+	return step_done(impl(s), st, what, err);
+}
+
+int hv_sqlite_scalar_i64(struct hv_store *s, sqlite3_stmt *st, const char *what, int64_t *out,
+			 struct hv_err *err)
+{
+	return scalar_i64(impl(s), st, what, out, err);
+}
+
+void hv_sqlite_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	bind_text(st, i, s);
 }

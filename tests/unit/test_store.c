@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "core/err.h"
+#include "store/sqlite_impl.h"
 #include "store/store.h"
 
 #include "core/banned.h"
@@ -1835,6 +1836,37 @@ static void test_store_sqlite_concurrent_first_open(void **state)
 	}
 }
 
+/* A module's statements are prepared once per connection, and writes need a transaction. */
+static void test_store_sqlite_module_stmt_cache(void **state)
+{
+	static const char sql_count[] = "SELECT count(*) FROM sources";
+	static const char sql_add[] = "INSERT INTO sources(name, created_ms) VALUES (?1, 1)";
+	struct fx *fx = *state;
+	sqlite3_stmt *a, *b;
+	struct hv_err err;
+	int64_t n = -1;
+
+	assert_non_null(hv_sqlite_handle(fx->s));
+	hv_err_clear(&err);
+	a = hv_sqlite_stmt(fx->s, sql_count, &err);
+	b = hv_sqlite_stmt(fx->s, sql_count, &err);
+	assert_non_null(a);
+	assert_ptr_equal(a, b);
+	assert_null(hv_sqlite_write_stmt(fx->s, sql_add, &err));
+	assert_non_null(strstr(err.msg, "outside a transaction"));
+	assert_int_equal(hv_store_begin(fx->s, &err), HV_OK);
+	b = hv_sqlite_write_stmt(fx->s, sql_add, &err);
+	assert_non_null(b);
+	hv_sqlite_bind_text(b, 1, "module");
+	assert_int_equal(hv_sqlite_step_done(fx->s, b, "insert", &err), HV_OK);
+	assert_int_equal(hv_store_commit(fx->s, &err), HV_OK);
+	a = hv_sqlite_stmt(fx->s, sql_count, &err);
+	assert_int_equal(hv_sqlite_scalar_i64(fx->s, a, "count", &n, &err), HV_OK);
+	assert_int_equal(n, 1);
+	assert_null(hv_sqlite_stmt(fx->s, "SELECT nope FROM nowhere", &err));
+	assert_non_null(strstr(err.msg, "prepare"));
+}
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 #define T(fn, be) cmocka_unit_test_prestate_setup_teardown(fn, fx_setup, fx_teardown, (void *)(be))
@@ -1890,6 +1922,7 @@ static int run_sqlite_only(void)
 		T(test_store_sqlite_missing_directory_rejected, be),
 		T(test_store_sqlite_newer_schema_refused, be),
 		T(test_store_sqlite_concurrent_first_open, be),
+		T(test_store_sqlite_module_stmt_cache, be),
 	};
 
 	return _cmocka_run_group_tests("store_sqlite_file", tests, sizeof(tests) / sizeof(tests[0]),
