@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "core/err.h"
+#include "store/blobs.h"
 #include "store/sqlite_impl.h"
 #include "store/store.h"
 
@@ -1867,6 +1868,84 @@ static void test_store_sqlite_module_stmt_cache(void **state)
 	assert_non_null(strstr(err.msg, "prepare"));
 }
 
+/* ---- blobs: content-addressed, write-once files --------------------------------------------- */
+
+static void test_blobs_stream_commit_verify(void **state)
+{
+	struct fx *fx = *state;
+	char dir[700], path[900], hex[HV_SHA256_HEX_LEN], again[HV_SHA256_HEX_LEN];
+	char want[HV_SHA256_HEX_LEN];
+	uint8_t d[HV_SHA256_LEN];
+	struct hv_blobs *b = NULL;
+	struct hv_blob_writer *w = NULL;
+	struct hv_err err;
+	struct stat st;
+	uint64_t len = 0;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/haven.db.blobs", fx->dir);
+	hv_err_clear(&err);
+	assert_int_equal(hv_blobs_open(dir, &b, &err), HV_OK);
+	assert_int_equal(hv_blob_writer_new(b, 0, &w, &err), HV_OK);
+	assert_int_equal(hv_blob_writer_write(w, "evidence ", 9, &err), HV_OK);
+	assert_int_equal(hv_blob_writer_write(w, "bytes", 5, &err), HV_OK);
+	assert_int_equal(hv_blob_writer_commit(w, hex, &len, &err), HV_OK);
+	hv_sha256("evidence bytes", 14, d);
+	hv_sha256_hex(d, want);
+	assert_string_equal(hex, want);
+	assert_int_equal(len, 14);
+	assert_int_equal(hv_blobs_path(b, hex, path, sizeof(path), &err), HV_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0444);
+	assert_int_equal(hv_blobs_verify(b, hex, &len, &err), HV_OK);
+	/* The same bytes again: one file, untouched. */
+	assert_int_equal(hv_blobs_put(b, "evidence bytes", 14, again, &err), HV_OK);
+	assert_string_equal(again, hex);
+	/* Altered on disk (as root could): verify names the file. */
+	chmod(path, 0644);
+	f = fopen(path, "r+");
+	assert_non_null(f);
+	fputc('E', f);
+	fclose(f);
+	assert_int_equal(hv_blobs_verify(b, hex, NULL, &err), HV_ECONFLICT);
+	assert_non_null(strstr(err.msg, path));
+	unlink(path);
+	assert_int_equal(hv_blobs_verify(b, hex, NULL, &err), HV_ENOENT);
+	assert_int_equal(hv_blobs_verify(b, "../etc/passwd", NULL, &err), HV_EINVAL);
+	hv_blobs_free(b);
+}
+
+static void test_blobs_limit_and_abort_leave_nothing(void **state)
+{
+	struct fx *fx = *state;
+	char dir[700], cmd[900];
+	struct hv_blobs *b = NULL;
+	struct hv_blob_writer *w = NULL;
+	struct hv_err err;
+	DIR *dh;
+	struct dirent *de;
+	int n_files = 0;
+
+	snprintf(dir, sizeof(dir), "%s/lim.blobs", fx->dir);
+	hv_err_clear(&err);
+	assert_int_equal(hv_blobs_open(dir, &b, &err), HV_OK);
+	assert_int_equal(hv_blob_writer_new(b, 8, &w, &err), HV_OK);
+	assert_int_equal(hv_blob_writer_write(w, "12345", 5, &err), HV_OK);
+	assert_int_equal(hv_blob_writer_write(w, "6789", 4, &err), HV_ELIMIT);
+	assert_non_null(strstr(err.msg, "limit of 8 bytes"));
+	hv_blob_writer_abort(w);
+	hv_blob_writer_abort(NULL);
+	dh = opendir(dir);
+	assert_non_null(dh);
+	while ((de = readdir(dh)))
+		n_files += de->d_name[0] != '.';
+	closedir(dh);
+	assert_int_equal(n_files, 0);
+	snprintf(cmd, sizeof(cmd), "ls -A %s | grep -q incoming", dir);
+	assert_int_not_equal(system(cmd), 0);
+	hv_blobs_free(b);
+}
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 #define T(fn, be) cmocka_unit_test_prestate_setup_teardown(fn, fx_setup, fx_teardown, (void *)(be))
@@ -1923,6 +2002,8 @@ static int run_sqlite_only(void)
 		T(test_store_sqlite_newer_schema_refused, be),
 		T(test_store_sqlite_concurrent_first_open, be),
 		T(test_store_sqlite_module_stmt_cache, be),
+		T(test_blobs_stream_commit_verify, be),
+		T(test_blobs_limit_and_abort_leave_nothing, be),
 	};
 
 	return _cmocka_run_group_tests("store_sqlite_file", tests, sizeof(tests) / sizeof(tests[0]),
