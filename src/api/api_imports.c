@@ -52,13 +52,14 @@ static int parse_flag(const char *name, const char *v, bool *out, struct hv_err 
 	return hv_err_set(err, HV_EINVAL, "%s: \"%.32s\" is not true or false", name, v);
 }
 
-/* An optional text parameter: at most 200 bytes, no control characters. */
+/* An optional text parameter (empty: not given, as a form's empty field): at most 200 bytes,
+ * no control characters. */
 static int check_text(const char *name, const char *v, struct hv_err *err)
 {
-	if (!v)
+	if (!v || !*v)
 		return HV_OK;
-	if (!*v || strlen(v) > 200)
-		return hv_err_set(err, HV_EINVAL, "%s: 1 to 200 characters", name);
+	if (strlen(v) > 200)
+		return hv_err_set(err, HV_EINVAL, "%s: at most 200 characters", name);
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			return hv_err_set(err, HV_EINVAL, "%s: no control characters", name);

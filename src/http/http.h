@@ -139,7 +139,7 @@ const struct hv_form_field *hv_form_field(const struct hv_form *f, const char *n
 /* A text field's value, or NULL when absent (or a file, or f is NULL). */
 const char *hv_form_get(const struct hv_form *f, const char *name);
 
-#define HV_RESP_MAX_HEADERS 4
+#define HV_RESP_MAX_HEADERS 8
 
 /* A response under construction. body starts empty; json writes into it. */
 struct hv_resp {
