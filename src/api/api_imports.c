@@ -66,16 +66,21 @@ static int check_text(const char *name, const char *v, struct hv_err *err)
 	return HV_OK;
 }
 
-/* The importer's message names the file by its temporary path: name it by the upload's name. */
+/* The importer's message names the file by its temporary path (a .zip's behind /vsizip/):
+ * name it by the upload's name. */
 static void strip_dir(struct hv_err *err, const char *dir)
 {
-	size_t n = strlen(dir);
+	const char *const cut[] = {"/vsizip/", dir};
 	char *p;
 
-	while ((p = strstr(err->msg, dir)) != NULL) {
-		size_t skip = n + (p[n] == '/' ? 1 : 0);
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(cut[i]);
 
-		memmove(p, p + skip, strlen(p + skip) + 1);
+		while ((p = strstr(err->msg, cut[i])) != NULL) {
+			size_t skip = n + (p[n] == '/' ? 1 : 0);
+
+			memmove(p, p + skip, strlen(p + skip) + 1);
+		}
 	}
 }
 

@@ -229,6 +229,9 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	};
 	if ((rc = hv_server_start(&so, &router, &srv, &err)))
 		goto out;
+	if (!hv_web_has_leaflet(web))
+		hv_log(HV_LOG_WARN, "no Leaflet: the map page answers addresses without a map",
+		       "hint=\"npm ci, or --node-modules DIR\"");
 	printf("haven: serving %s on http://%s:%u/\n", cli->db_path, o.host,
 	       (unsigned)hv_server_port(srv));
 	fflush(stdout);

@@ -7,7 +7,6 @@
 
 #include "api/api_internal.h"
 #include "core/fs.h"
-#include "core/log.h"
 #include "core/xalloc.h"
 #include "web/web_internal.h"
 
@@ -296,6 +295,11 @@ static char *first_dir(const char *given, const char *a, const char *b, const ch
 	return NULL;
 }
 
+bool hv_web_has_leaflet(const struct hv_web *w)
+{
+	return w && w->leaflet_dir;
+}
+
 void hv_web_free(struct hv_web *w)
 {
 	if (!w)
@@ -381,9 +385,6 @@ int hv_web_register(struct hv_api *api, struct hv_router *r, const struct hv_web
 	    (rc = hv_web_staff_register(w, r, err)) || (rc = hv_web_admin_register(w, r, err)))
 		goto fail;
 	hv_router_set_page_error(r, hv_web_page_error, w);
-	if (!w->leaflet_dir)
-		hv_log(HV_LOG_WARN, "no Leaflet: the map page checks addresses without a map",
-		       "hint=\"npm ci, or --node-modules DIR\"");
 	*out = w;
 	return HV_OK;
 fail:

@@ -5,6 +5,8 @@
 #ifndef HV_WEB_WEB_H
 #define HV_WEB_WEB_H
 
+#include <stdbool.h>
+
 #include "core/err.h"
 #include "http/http.h"
 
@@ -31,6 +33,8 @@ struct hv_web;
 int hv_web_register(struct hv_api *api, struct hv_router *r, const struct hv_web_opts *o,
 		    struct hv_web **out, struct hv_err *err);
 void hv_web_free(struct hv_web *w);
+/* Whether Leaflet was found (without it the map page answers addresses but draws no map). */
+bool hv_web_has_leaflet(const struct hv_web *w);
 
 /* Appends s to b with &, <, >, " and ' escaped: safe in HTML text and quoted attributes. */
 void hv_html_escape(struct hv_buf *b, const char *s);

@@ -97,4 +97,19 @@ kill -TERM "$server"
 wait "$server"
 eq "server exit status" "$?" 0
 check "the admin's password is not in the log" bash -c "! grep -qF -- '$pw' '$T/serve.err'"
+
+begin "flags"
+run_haven 2 serve --tile-url ftp://tiles.example.org/x --routes
+err_has "--tile-url"
+run_haven 1 serve --node-modules "$T/nowhere" --routes
+err_has "$T/nowhere"
+run_haven 1 serve --web-dir "$T/nowhere" --routes
+err_has "--web-dir"
+start_server --tile-url 'https://tiles.example.org/{z}/{x}/{y}.png' --tile-attribution 'Tiles & co' \
+	--node-modules "$ROOT/node_modules"
+http GET /
+check "the tile URL reaches the map" grep -qF 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' "$T/out"
+check "its attribution, escaped" grep -qF 'data-attribution="Tiles &amp; co"' "$T/out"
+kill -TERM "$server"
+wait "$server"
 finish
