@@ -32,9 +32,9 @@ static int check_filename(const char *name, struct hv_err *err)
 				  "digits, '.', '_' or '-', not starting with '.')",
 				  name, FILENAME_MAX_LEN);
 	if (!strchr(name, '.'))
-		return hv_err_set(err, HV_EINVAL,
-				  "filename: \"%.64s\" has no extension (.csv, .geojson, .zip, ...)",
-				  name);
+		return hv_err_set(
+			err, HV_EINVAL,
+			"filename: \"%.64s\" has no extension (.csv, .geojson, .zip, ...)", name);
 	return HV_OK;
 }
 
@@ -93,11 +93,9 @@ static int write_all(const char *path, const char *data, size_t len, struct hv_e
 		return hv_err_set(err, HV_EIO, "cannot create the upload's copy: %s",
 				  strerror(errno));
 	if (len && fwrite(data, 1, len, f) != len)
-		rc = hv_err_set(err, HV_EIO, "cannot write the upload's copy: %s",
-				strerror(errno));
+		rc = hv_err_set(err, HV_EIO, "cannot write the upload's copy: %s", strerror(errno));
 	if (fclose(f) != 0 && rc == HV_OK)
-		rc = hv_err_set(err, HV_EIO, "cannot write the upload's copy: %s",
-				strerror(errno));
+		rc = hv_err_set(err, HV_EIO, "cannot write the upload's copy: %s", strerror(errno));
 	return rc;
 }
 
@@ -236,8 +234,8 @@ static void imports_list(struct hv_req *req, struct hv_resp *resp)
 		hv_api_fail(resp, rc, &err);
 }
 
-static const char *const post_params[] = {"filename", "source",	 "srs",	    "address_template",
-					  "effective", "kind",	 "layer",   "dry_run",
+static const char *const post_params[] = {"filename",  "source", "srs",	  "address_template",
+					  "effective", "kind",	 "layer", "dry_run",
 					  "skip_bad",  NULL};
 
 int hv_api_imports_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)

@@ -80,12 +80,13 @@ static const char *header_param(struct hv_arena *a, const char *v, size_t len, c
 	return NULL;
 }
 
-static int add_field(struct hv_form *out, const char *name, const char *filename,
-		     const char *value, size_t len, struct hv_err *err)
+static int add_field(struct hv_form *out, const char *name, const char *filename, const char *value,
+		     size_t len, struct hv_err *err)
 {
 	for (size_t i = 0; i < out->n_fields; i++)
 		if (strcmp(out->fields[i].name, name) == 0)
-			return hv_err_set(err, HV_EINVAL, "form field \"%.64s\": given twice", name);
+			return hv_err_set(err, HV_EINVAL, "form field \"%.64s\": given twice",
+					  name);
 	if (out->n_fields == HV_FORM_MAX_FIELDS)
 		return hv_err_set(err, HV_ELIMIT, "form: more than %d fields", HV_FORM_MAX_FIELDS);
 	out->fields[out->n_fields++] = (struct hv_form_field){
@@ -130,27 +131,29 @@ static int part_headers(struct hv_arena *a, const char *h, size_t n, const char 
 				vn--;
 			}
 			if (vn < 9 || strncasecmp(v, "form-data", 9) != 0)
-				return hv_err_set(err, HV_EINVAL,
-						  "form part %zu: Content-Disposition is not form-data",
-						  k);
+				return hv_err_set(
+					err, HV_EINVAL,
+					"form part %zu: Content-Disposition is not form-data", k);
 			*name = header_param(a, v + 9, vn - 9, "name", &bad);
 			*filename = header_param(a, v + 9, vn - 9, "filename", &bad);
 			if (bad)
 				return hv_err_set(err, HV_EINVAL,
-						  "form part %zu: unterminated quoted parameter", k);
+						  "form part %zu: unterminated quoted parameter",
+						  k);
 		}
 		p += ln;
 		if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
 			p += 2;
 		else if (p < end)
-			return hv_err_set(err, HV_EINVAL, "form part %zu: a header line without CRLF",
-					  k);
+			return hv_err_set(err, HV_EINVAL,
+					  "form part %zu: a header line without CRLF", k);
 	}
 	if (!*name || !**name)
 		return hv_err_set(err, HV_EINVAL, "form part %zu: no field name", k);
 	if (!hv_utf8_valid(*name, strlen(*name)) ||
 	    (*filename && !hv_utf8_valid(*filename, strlen(*filename))))
-		return hv_err_set(err, HV_EINVAL, "form part %zu: name or filename is not UTF-8", k);
+		return hv_err_set(err, HV_EINVAL, "form part %zu: name or filename is not UTF-8",
+				  k);
 	return HV_OK;
 }
 
@@ -175,7 +178,8 @@ static int parse_multipart(struct hv_arena *a, const char *ct, const char *body,
 	} else {
 		p = find(body, len, delim, dn);
 		if (!p)
-			return hv_err_set(err, HV_EINVAL, "form: no multipart boundary in the body");
+			return hv_err_set(err, HV_EINVAL,
+					  "form: no multipart boundary in the body");
 		pos = (size_t)(p - body) + dn;
 	}
 	for (size_t k = 0;; k++) {
@@ -186,16 +190,16 @@ static int parse_multipart(struct hv_arena *a, const char *ct, const char *body,
 		if (len - pos >= 2 && body[pos] == '-' && body[pos + 1] == '-')
 			return HV_OK; /* the closing delimiter; an epilogue is ignored */
 		if (len - pos < 2 || body[pos] != '\r' || body[pos + 1] != '\n')
-			return hv_err_set(err, HV_EINVAL, "form part %zu: no CRLF after the boundary",
-					  k);
+			return hv_err_set(err, HV_EINVAL,
+					  "form part %zu: no CRLF after the boundary", k);
 		pos += 2;
 		if (len - pos >= 2 && body[pos] == '\r' && body[pos + 1] == '\n') {
 			hend = body + pos; /* a part with no headers */
 		} else {
 			hend = find(body + pos, len - pos, "\r\n\r\n", 4);
 			if (!hend)
-				return hv_err_set(err, HV_EINVAL, "form part %zu: headers never end",
-						  k);
+				return hv_err_set(err, HV_EINVAL,
+						  "form part %zu: headers never end", k);
 			hend += 2;
 		}
 		hn = (size_t)(hend - (body + pos));
@@ -204,8 +208,8 @@ static int parse_multipart(struct hv_arena *a, const char *ct, const char *body,
 		pos += hn + 2;
 		next = find(body + pos, len - pos, delim, dn);
 		if (!next)
-			return hv_err_set(err, HV_EINVAL, "form field \"%.64s\": no closing boundary",
-					  name);
+			return hv_err_set(err, HV_EINVAL,
+					  "form field \"%.64s\": no closing boundary", name);
 		vn = (size_t)(next - (body + pos));
 		value = body + pos;
 		if (!filename) {

@@ -50,8 +50,8 @@ bool hv_web_is_staff(const struct hv_req *req)
 /* A page never cached by a proxy, no framing, scripts and styles only from haven itself (tiles
  * may come from the configured tile server). */
 #define CSP                                                                                        \
-	"default-src 'self'; img-src 'self' data: https: http:; script-src 'self'; "            \
-	"style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "             \
+	"default-src 'self'; img-src 'self' data: https: http:; script-src 'self'; "               \
+	"style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "               \
 	"frame-ancestors 'none'"
 
 struct hv_buf *hv_web_page_begin(struct hv_req *req, struct hv_resp *resp, int status,
@@ -79,7 +79,8 @@ struct hv_buf *hv_web_page_begin(struct hv_req *req, struct hv_resp *resp, int s
 			hv_buf_adds(b, "<a href=\"/admin/users\">Users</a>\n"
 				       "<a href=\"/admin/tokens\">Tokens</a>\n");
 		if (req->via_session) {
-			hv_buf_adds(b, "<form class=\"inline\" method=\"post\" action=\"/logout\">");
+			hv_buf_adds(b,
+				    "<form class=\"inline\" method=\"post\" action=\"/logout\">");
 			hv_web_csrf_field(b, req);
 			hv_buf_adds(b, "<button type=\"submit\">Sign out ");
 			hv_html_escape(b, req->user_name);

@@ -31,7 +31,8 @@
 static void answer_html(struct hv_buf *b, const char *address, const struct hv_lookup_hit *hits,
 			size_t n)
 {
-	hv_buf_adds(b, "<section id=\"answer\" class=\"answer\" role=\"status\" aria-live=\"polite\">");
+	hv_buf_adds(
+		b, "<section id=\"answer\" class=\"answer\" role=\"status\" aria-live=\"polite\">");
 	if (n == 0) {
 		hv_buf_adds(b, "<h2>No city property found</h2><p>No property in the inventory "
 			       "matches &ldquo;");
@@ -99,11 +100,12 @@ static void map_page(struct hv_req *req, struct hv_resp *resp)
 		       "city's properties</p>\n"
 		       "<p class=\"fine\">Shows city property only. haven never shows where anyone "
 		       "is.</p>\n");
-	hv_web_page_end(b, web->leaflet_dir
-				   ? "<link rel=\"stylesheet\" href=\"/static/leaflet/leaflet.css\">\n"
-				     "<script src=\"/static/leaflet/leaflet.js\"></script>\n"
-				     "<script src=\"/static/map.js\"></script>\n"
-				   : "<script src=\"/static/map.js\"></script>\n");
+	hv_web_page_end(b,
+			web->leaflet_dir
+				? "<link rel=\"stylesheet\" href=\"/static/leaflet/leaflet.css\">\n"
+				  "<script src=\"/static/leaflet/leaflet.js\"></script>\n"
+				  "<script src=\"/static/map.js\"></script>\n"
+				: "<script src=\"/static/map.js\"></script>\n");
 	/* The public map is the same for everyone but signed-in staff see their menu. */
 }
 
@@ -228,7 +230,8 @@ static void send_file(struct hv_req *req, struct hv_resp *resp, const char *dir,
 	struct hv_err err;
 
 	if (!dir || !type || name[0] == '.' || n > 100 ||
-	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+		    n) {
 		snprintf(path, sizeof(path), "no static file %s", req->path);
 		hv_resp_problem(resp, HV_ENOENT, path);
 		return;

@@ -242,16 +242,17 @@ static int token_row(void *ctx, const struct hv_api_token *t)
 	hv_buf_adds(b, "live</td><td><form class=\"inline\" method=\"post\" "
 		       "action=\"/admin/tokens/revoke\">");
 	hv_web_csrf_field(b, x->req);
-	hv_buf_addf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\"><button "
-		       "type=\"submit\" class=\"danger\">Revoke ",
+	hv_buf_addf(b,
+		    "<input type=\"hidden\" name=\"id\" value=\"%lld\"><button "
+		    "type=\"submit\" class=\"danger\">Revoke ",
 		    (long long)t->id);
 	hv_html_escape(b, t->name);
 	hv_buf_adds(b, "</button></form></td></tr>\n");
 	return 0;
 }
 
-static void tokens_render(struct hv_req *req, struct hv_resp *resp, int status,
-			  const char *error, const char *notice, const char *secret)
+static void tokens_render(struct hv_req *req, struct hv_resp *resp, int status, const char *error,
+			  const char *notice, const char *secret)
 {
 	struct tokens_ctx x = {.req = req};
 	struct hv_store *st;
@@ -370,8 +371,10 @@ static void tokens_revoke(struct hv_req *req, struct hv_resp *resp)
 int hv_web_admin_register(struct hv_web *web, struct hv_router *r, struct hv_err *err)
 {
 #define ADMIN_PAGE(m, pat, fn, fl)                                                                 \
-	{.method = (m), .pattern = (pat), .roles = HV_ROLE_BIT(HV_ROLE_ADMIN), .handler = (fn),   \
-	 .ctx = web, .flags = HV_ROUTE_PAGE | (fl)}
+	{                                                                                          \
+		.method = (m), .pattern = (pat), .roles = HV_ROLE_BIT(HV_ROLE_ADMIN),              \
+		.handler = (fn), .ctx = web, .flags = HV_ROUTE_PAGE | (fl)                         \
+	}
 	const struct hv_route routes[] = {
 		ADMIN_PAGE(HV_GET, "/admin/users", users_page, 0),
 		ADMIN_PAGE(HV_POST, "/admin/users", users_add, HV_ROUTE_FORM),

@@ -100,9 +100,10 @@ static void properties_page(struct hv_req *req, struct hv_resp *resp)
 	}
 	f.kind = kind && *kind ? kind : NULL;
 	b = hv_web_page_begin(req, resp, 200, "Properties");
-	hv_buf_adds(b, "<form class=\"search\" role=\"search\" method=\"get\" "
-		       "action=\"/properties\">\n<label for=\"q\">Name, address or source id</label>\n"
-		       "<input id=\"q\" name=\"q\" type=\"search\" value=\"");
+	hv_buf_adds(b,
+		    "<form class=\"search\" role=\"search\" method=\"get\" "
+		    "action=\"/properties\">\n<label for=\"q\">Name, address or source id</label>\n"
+		    "<input id=\"q\" name=\"q\" type=\"search\" value=\"");
 	hv_html_escape(b, q ? q : "");
 	hv_buf_adds(b, "\">\n<label for=\"kind\">Kind</label>\n<input id=\"kind\" name=\"kind\" "
 		       "value=\"");
@@ -161,8 +162,8 @@ static int history_row(void *ctx, const struct hv_property *p)
 	char when[HV_TIME_ISO_MAX];
 
 	hv_time_format_iso(p->valid_from_ms, when, sizeof(when));
-	hv_buf_addf(b, "<tr><td>%lld</td><td>%s</td><td>%lld</td><td>", (long long)p->version,
-		    when, (long long)p->import_id);
+	hv_buf_addf(b, "<tr><td>%lld</td><td>%s</td><td>%lld</td><td>", (long long)p->version, when,
+		    (long long)p->import_id);
 	if (p->removed) {
 		hv_buf_adds(b, "<strong>removed</strong></td><td></td><td></td><td></td></tr>\n");
 		return 0;
@@ -251,8 +252,8 @@ static void count_row(struct hv_buf *b, const char *what, int64_t n)
 	hv_buf_addf(b, "</th><td>%lld</td></tr>\n", (long long)n);
 }
 
-static void notes(struct hv_buf *b, const char *title, const struct hv_import_note *n,
-		  size_t count, int64_t total)
+static void notes(struct hv_buf *b, const char *title, const struct hv_import_note *n, size_t count,
+		  int64_t total)
 {
 	if (!total)
 		return;

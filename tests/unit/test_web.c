@@ -45,9 +45,9 @@ static void test_form_urlencoded(void **state)
 	assert_string_equal(hv_form_get(&f, "name"), "J\xc3\xbcrgen K");
 	assert_string_equal(hv_form_get(&f, "empty"), "");
 	assert_null(hv_form_get(&f, "absent"));
-	assert_int_equal(hv_form_parse(&a, "application/x-www-form-urlencoded", "a=1&a=2", 7, &f,
-				       &err),
-			 HV_EINVAL);
+	assert_int_equal(
+		hv_form_parse(&a, "application/x-www-form-urlencoded", "a=1&a=2", 7, &f, &err),
+		HV_EINVAL);
 	assert_non_null(strstr(err.msg, "\"a\""));
 	assert_int_equal(hv_form_parse(&a, "text/plain", "a=1", 3, &f, &err), HV_EINVAL);
 	assert_non_null(strstr(err.msg, "text/plain"));
@@ -110,19 +110,21 @@ static void test_form_multipart_errors(void **state)
 	assert_int_equal(parse_mp(&a, "multipart/form-data", "--B\r\n", &err), HV_EINVAL);
 	assert_non_null(strstr(err.msg, "boundary"));
 	assert_int_equal(parse_mp(&a, mp,
-				  "--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1", &err),
+				  "--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1",
+				  &err),
 			 HV_EINVAL);
 	assert_non_null(strstr(err.msg, "\"x\": no closing boundary"));
 	assert_int_equal(parse_mp(&a, mp, "--B\r\n\r\nv\r\n--B--", &err), HV_EINVAL);
 	assert_non_null(strstr(err.msg, "no field name"));
 	assert_int_equal(
-		parse_mp(&a, mp, "--B\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\n\xff\r\n--B--",
+		parse_mp(&a, mp,
+			 "--B\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\n\xff\r\n--B--",
 			 &err),
 		HV_EINVAL);
 	assert_non_null(strstr(err.msg, "\"t\": not UTF-8"));
-	assert_int_equal(parse_mp(&a, mp, "--B\r\nContent-Disposition: attachment\r\n\r\nv\r\n--B--",
-				  &err),
-			 HV_EINVAL);
+	assert_int_equal(
+		parse_mp(&a, mp, "--B\r\nContent-Disposition: attachment\r\n\r\nv\r\n--B--", &err),
+		HV_EINVAL);
 	assert_int_equal(parse_mp(&a, mp, "nothing here", &err), HV_EINVAL);
 	/* more fields than allowed */
 	for (int i = 0; i <= HV_FORM_MAX_FIELDS; i++)
@@ -142,8 +144,7 @@ static void test_html_escape(void **state)
 	(void)state;
 	hv_buf_init(&b, 0);
 	hv_html_escape(&b, "<a href=\"x\">Tom & Jerry's</a>");
-	assert_string_equal(b.data,
-			    "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+	assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
 	hv_buf_reset(&b);
 	hv_html_escape(&b, NULL);
 	hv_html_escape(&b, "plain");
