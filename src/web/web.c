@@ -91,7 +91,7 @@ static void map_page(struct hv_req *req, struct hv_resp *resp)
 	}
 	hv_buf_adds(b, "<div id=\"map\" class=\"map\" role=\"region\" tabindex=\"0\" "
 		       "aria-label=\"Map of the zones. Click or tap a place to check it; arrow "
-		       "keys move the map.\" data-tile-url=\"");
+		       "keys move the map and Enter checks its centre.\" data-tile-url=\"");
 	hv_html_escape(b, web->tile_url ? web->tile_url : "");
 	hv_buf_adds(b, "\" data-attribution=\"");
 	hv_html_escape(b, web->tile_attribution ? web->tile_attribution : "");

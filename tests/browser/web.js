@@ -270,6 +270,17 @@ async function phone(browser) {
 		return s.includes(LOT.name) ? s : null;
 	}, 10000);
 	check('a keyboard-only lookup answers', !!t);
+	// The map from the keyboard: centred on the office, Enter checks the place at its centre.
+	await page.evaluate(([lat, lon]) => window.havenMap.map.setView([lat, lon], 17,
+		{ animate: false }), [OFFICE.lat, OFFICE.lon]);
+	await page.focus('#map');
+	await page.keyboard.press('Enter');
+	const c = await poll(async () => {
+		const s = await answerText(page);
+		return s.includes(OFFICE.name) ? s : null;
+	}, 10000);
+	check('Enter on the focused map checks its centre', c && c.includes('No: not a zone'),
+		await answerText(page));
 	await shot(page, '5-phone');
 	await page.close();
 }

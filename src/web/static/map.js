@@ -118,10 +118,17 @@
 	state.map = map;
 	state.layer = zoneLayer;
 
-	map.on('click', function (e) {
-		var ll = e.latlng;
+	function lookupAt(ll) {
 		lookup('lon=' + ll.lng.toFixed(7) + '&lat=' + ll.lat.toFixed(7),
 			'the point ' + ll.lat.toFixed(5) + ', ' + ll.lng.toFixed(5), ll);
+	}
+	map.on('click', function (e) { lookupAt(e.latlng); });
+	// Keyboard: arrows and +/- move the map (Leaflet); Enter checks the place at its centre.
+	el.addEventListener('keydown', function (e) {
+		if (e.key === 'Enter' && e.target === el) {
+			e.preventDefault();
+			lookupAt(map.getCenter());
+		}
 	});
 
 	function getJSON(url) {
