@@ -9,6 +9,14 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev libmicrohttpd-dev)
 if [ "$mode" = check ]; then
 	pkgs+=(libcmocka-dev python3 curl python3-owslib)
+	# The browser test: playwright-core (npm) drives Debian's chromium.
+	pkgs+=(chromium)
+fi
+# The web pages' Leaflet and the browser test's playwright-core come from npm (make runs npm
+# ci): Debian's node and npm, unless a node is already installed.
+if [ "$mode" = build ] || [ "$mode" = check ]; then
+	command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+	command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 # bench/lookup.sh compares against PostGIS on a throwaway local cluster; bench/http.sh drives wrk.
 if [ "$mode" = bench ]; then

@@ -859,17 +859,19 @@ static const char *const items_params[] = {"limit", "bbox", "datetime", "after",
 
 int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 {
+	/* Designated initialisers: struct hv_route grows (body limits, flags, summaries). */
+#define OGC_ROUTE(pat, prm, fn)                                                                    \
+	{.method = HV_GET, .pattern = (pat), .roles = HV_ROLES_ANY, .params = (prm), .handler = (fn), \
+	 .ctx = api}
 	const struct hv_route routes[] = {
-		{HV_GET, "/ogc", HV_ROLES_ANY, f_params, landing, api},
-		{HV_GET, "/ogc/conformance", HV_ROLES_ANY, f_params, conformance, api},
-		{HV_GET, "/ogc/api", HV_ROLES_ANY, f_params, openapi, api},
-		{HV_GET, "/ogc/collections", HV_ROLES_ANY, f_params, collections, api},
-		{HV_GET, "/ogc/collections/{collectionId}", HV_ROLES_ANY, f_params, collection,
-		 api},
-		{HV_GET, "/ogc/collections/{collectionId}/items", HV_ROLES_ANY, items_params, items,
-		 api},
-		{HV_GET, "/ogc/collections/{collectionId}/items/{featureId}", HV_ROLES_ANY,
-		 f_params, item, api},
+		OGC_ROUTE("/ogc", f_params, landing),
+		OGC_ROUTE("/ogc/conformance", f_params, conformance),
+		OGC_ROUTE("/ogc/api", f_params, openapi),
+		OGC_ROUTE("/ogc/collections", f_params, collections),
+		OGC_ROUTE("/ogc/collections/{collectionId}", f_params, collection),
+		OGC_ROUTE("/ogc/collections/{collectionId}/items", items_params, items),
+		OGC_ROUTE("/ogc/collections/{collectionId}/items/{featureId}", f_params, item),
 	};
+#undef OGC_ROUTE
 	return hv_router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]), err);
 }

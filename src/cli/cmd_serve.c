@@ -13,11 +13,14 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "http/server.h"
+#include "web/web.h"
 
 #define GRACE_MS 10000
 
 static const char serve_usage[] =
 	"usage: haven [--db PATH] serve [--listen ADDR:PORT] [--public-url URL] [--threads N]\n"
+	"                  [--tile-url URL] [--tile-attribution TEXT] [--web-dir DIR]\n"
+	"                  [--node-modules DIR]\n"
 	"       haven [--db PATH] serve --routes\n"
 	"\n"
 	"Serves the JSON API (/api/v1/lookup, /api/v1/properties, /api/v1/scopes) and /healthz\n"
@@ -32,7 +35,15 @@ static const char serve_usage[] =
 	"cookie and returns a CSRF token that every POST, PUT or DELETE made with the cookie\n"
 	"sends as X-CSRF-Token; integrations send \"Authorization: Bearer TOKEN\"\n"
 	"(see 'haven token').\n"
-	"--routes prints the route table (method, path, roles allowed) and exits.\n";
+	"--routes prints the route table (method, path, roles allowed) and exits.\n"
+	"\n"
+	"Web pages: the public zone map at /, staff sign-in at /login, /properties, /imports,\n"
+	"/admin/users and /admin/tokens; the OpenAPI document at /api. --tile-url is a base-map\n"
+	"tile template (https://tiles.example.org/{z}/{x}/{y}.png; default none: the zones are\n"
+	"drawn over the outline of the city's properties) and --tile-attribution its credit.\n"
+	"--web-dir: haven's static files (default: the source tree's src/web/static, else the\n"
+	"installed share/haven/web); --node-modules: where leaflet/dist is (default: the source\n"
+	"tree's node_modules, after npm ci, else share/haven/node_modules).\n";
 
 static const struct hv_cmd *self(void)
 {
@@ -45,6 +56,7 @@ struct serve_opts {
 	const char *public_url;
 	unsigned threads;
 	bool routes;
+	struct hv_web_opts web;
 };
 
 static bool parse_listen(const char *s, struct serve_opts *o)
@@ -70,13 +82,21 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		O_LISTEN = 256,
 		O_PUBLIC_URL,
 		O_THREADS,
-		O_ROUTES
+		O_ROUTES,
+		O_TILE_URL,
+		O_TILE_ATTR,
+		O_WEB_DIR,
+		O_NODE_MODULES
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"public-url", required_argument, NULL, O_PUBLIC_URL},
 		{"threads", required_argument, NULL, O_THREADS},
 		{"routes", no_argument, NULL, O_ROUTES},
+		{"tile-url", required_argument, NULL, O_TILE_URL},
+		{"tile-attribution", required_argument, NULL, O_TILE_ATTR},
+		{"web-dir", required_argument, NULL, O_WEB_DIR},
+		{"node-modules", required_argument, NULL, O_NODE_MODULES},
 		{0},
 	};
 	int64_t n;
@@ -102,6 +122,21 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case O_ROUTES:
 			o->routes = true;
+			break;
+		case O_TILE_URL:
+			if (strncmp(optarg, "https://", 8) && strncmp(optarg, "http://", 7))
+				return hv_cli_usage(self(), "--tile-url \"%s\" is not an http(s) URL",
+						    optarg);
+			o->web.tile_url = optarg;
+			break;
+		case O_TILE_ATTR:
+			o->web.tile_attribution = optarg;
+			break;
+		case O_WEB_DIR:
+			o->web.static_dir = optarg;
+			break;
+		case O_NODE_MODULES:
+			o->web.node_modules = optarg;
 			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
@@ -146,6 +181,7 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 {
 	struct serve_opts o = {.host = "127.0.0.1", .port = 8080};
 	struct hv_api *api = NULL;
+	struct hv_web *web = NULL;
 	struct hv_server *srv = NULL;
 	struct hv_router router;
 	struct hv_err err;
@@ -176,7 +212,8 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	}
 	hv_router_init(&router);
 	if ((rc = hv_api_new(cli->db_path, 0, &api, &err)) ||
-	    (rc = hv_api_register(api, &router, &err)))
+	    (rc = hv_api_register(api, &router, &err)) ||
+	    (rc = hv_web_register(api, &router, &o.web, &web, &err)))
 		goto out;
 	if (o.routes) {
 		print_routes(&router);
@@ -192,6 +229,9 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	};
 	if ((rc = hv_server_start(&so, &router, &srv, &err)))
 		goto out;
+	if (!hv_web_has_leaflet(web))
+		hv_log(HV_LOG_WARN, "no Leaflet: the map page answers addresses without a map",
+		       "hint=\"npm ci, or --node-modules DIR\"");
 	printf("haven: serving %s on http://%s:%u/\n", cli->db_path, o.host,
 	       (unsigned)hv_server_port(srv));
 	fflush(stdout);
@@ -207,6 +247,7 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	exit_code = HV_EXIT_OK;
 out:
 	hv_server_stop(srv, 0);
+	hv_web_free(web);
 	hv_api_free(api);
 	free(public_url);
 	if (exit_code != HV_EXIT_OK)
@@ -217,6 +258,6 @@ out:
 const struct hv_cmd hv_cmd_serve = {
 	.name = "serve",
 	.run = run_serve,
-	.summary = "serve the JSON API over HTTP",
+	.summary = "serve the JSON API, the OGC API and the web pages over HTTP",
 	.usage = serve_usage,
 };

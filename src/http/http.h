@@ -100,13 +100,46 @@ struct hv_req {
 	const char *authorization;  /* the Authorization header */
 	const char *csrf_header;    /* the X-CSRF-Token header */
 	const char *client_addr;    /* the peer's address, "127.0.0.1" */
+	const char *content_type;   /* the Content-Type header; NULL when absent */
+	/* The form in the body of a route with HV_ROUTE_FORM (the router parses it before the
+	 * authenticator, which reads its csrf_token field). Empty for other routes. */
+	struct hv_form *form;
 	/* Who the router's authenticator found (role above; name in the arena, NULL: public). */
 	const char *user_name;
 	int64_t user_id;  /* 0 for the public and API tokens */
 	bool via_session; /* authenticated by the session cookie (CSRF applies) */
 };
 
-#define HV_RESP_MAX_HEADERS 4
+/* ---- forms: application/x-www-form-urlencoded and multipart/form-data bodies ---- */
+
+#define HV_FORM_MAX_FIELDS 32
+
+/* One field. A text field's value is an arena string (valid UTF-8, no NUL); a file field
+ * (filename set) points at its bytes inside the request body, len bytes, not terminated. */
+struct hv_form_field {
+	const char *name;
+	const char *filename; /* NULL unless the part is a file */
+	const char *value;
+	size_t len;
+};
+
+struct hv_form {
+	struct hv_form_field fields[HV_FORM_MAX_FIELDS];
+	size_t n_fields;
+};
+
+/* Parses a form body of the given Content-Type (NULL or empty with an empty body: no fields).
+ * Urlencoded text and multipart parts without a filename must be UTF-8 without NUL; a name given
+ * twice, more than HV_FORM_MAX_FIELDS fields, a malformed boundary or part, or any other type is
+ * HV_EINVAL naming the field or the problem. Strings live in a's memory; file values in body. */
+int hv_form_parse(struct hv_arena *a, const char *content_type, const char *body, size_t len,
+		  struct hv_form *out, struct hv_err *err);
+/* The field named name, or NULL. */
+const struct hv_form_field *hv_form_field(const struct hv_form *f, const char *name);
+/* A text field's value, or NULL when absent (or a file, or f is NULL). */
+const char *hv_form_get(const struct hv_form *f, const char *name);
+
+#define HV_RESP_MAX_HEADERS 8
 
 /* A response under construction. body starts empty; json writes into it. */
 struct hv_resp {
@@ -119,6 +152,10 @@ struct hv_resp {
 	} headers[HV_RESP_MAX_HEADERS];
 	size_t n_headers;
 	char log_detail[HV_ERR_MSG_MAX]; /* a 5xx's detail: logged, never sent */
+	/* What hv_resp_problem was last given (status 0: none), so that a page route can render
+	 * the same problem as HTML. A 5xx's detail is not kept here. */
+	int problem_status;
+	char problem_detail[HV_ERR_MSG_MAX];
 };
 
 typedef void hv_handler_fn(struct hv_req *req, struct hv_resp *resp);
@@ -133,9 +170,28 @@ struct hv_route {
 	const char *const *params;
 	hv_handler_fn *handler;
 	void *ctx;
+	/* Request body bytes this route accepts; 0: the server's limit (small). */
+	size_t max_body;
+	unsigned flags; /* HV_ROUTE_* */
+	/* For the OpenAPI document (GET /api): one line saying what the route does, and the
+	 * media type of its request body (NULL: none). */
+	const char *summary;
+	const char *body_type;
 };
 
+/* An HTML page: errors render as a page, and the public asking with GET is sent to /login. */
+#define HV_ROUTE_PAGE 1u
+/* The body is a form (urlencoded or multipart): parsed into req->form before authentication,
+ * whose csrf_token field stands in for the X-CSRF-Token header. */
+#define HV_ROUTE_FORM 2u
+/* The body may hold any bytes (NUL included): an uploaded file. */
+#define HV_ROUTE_BINARY 4u
+
 #define HV_ROUTER_MAX 256
+
+/* Renders resp's problem (resp->problem_status, resp->problem_detail) as an HTML page for a page
+ * route; installed by the web pages. */
+typedef void hv_page_error_fn(void *ctx, const struct hv_req *req, struct hv_resp *resp);
 
 /* Establishes who is asking before the role check: sets req->role (and user_name, user_id,
  * via_session) from the request's credentials. Returns false after answering resp itself (a bad
@@ -148,6 +204,8 @@ struct hv_router {
 	size_t n_routes;
 	hv_auth_fn *auth; /* NULL: everyone is the public */
 	void *auth_ctx;
+	hv_page_error_fn *page_error; /* NULL: page routes answer problem+json too */
+	void *page_error_ctx;
 };
 
 void hv_router_init(struct hv_router *r);
@@ -155,6 +213,8 @@ void hv_router_init(struct hv_router *r);
 void hv_router_set_auth(struct hv_router *r, hv_auth_fn *fn, void *ctx);
 /* The role named s ("admin", ..., "public"); HV_ROLE_COUNT when none is. */
 enum hv_role hv_role_parse(const char *s);
+/* Installs the HTML renderer of problems on page routes. */
+void hv_router_set_page_error(struct hv_router *r, hv_page_error_fn *fn, void *ctx);
 /* Adds a route (copied; pattern and params borrowed, must outlive the router). HV_ELIMIT when
  * the table is full, HV_EINVAL for a malformed pattern. */
 int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err);

@@ -48,12 +48,20 @@ void hv_router_init(struct hv_router *r)
 	r->n_routes = 0;
 	r->auth = NULL;
 	r->auth_ctx = NULL;
+	r->page_error = NULL;
+	r->page_error_ctx = NULL;
 }
 
 void hv_router_set_auth(struct hv_router *r, hv_auth_fn *fn, void *ctx)
 {
 	r->auth = fn;
 	r->auth_ctx = ctx;
+}
+
+void hv_router_set_page_error(struct hv_router *r, hv_page_error_fn *fn, void *ctx)
+{
+	r->page_error = fn;
+	r->page_error_ctx = ctx;
 }
 
 int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err)
@@ -148,26 +156,63 @@ static const char *unknown_param(const struct hv_route *rt, const struct hv_quer
 	return NULL;
 }
 
-void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp)
+/* A page asked for by the public with GET goes to the login form, which comes back here. */
+static void to_login(struct hv_req *req, struct hv_resp *resp)
 {
-	const struct hv_route *rt;
+	struct hv_buf b;
+	static const char hex[] = "0123456789ABCDEF";
+
+	hv_buf_init(&b, 4096);
+	hv_buf_adds(&b, "/login?next=");
+	for (const char *p = req->path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '/') {
+			hv_buf_addc(&b, (char)c);
+		} else {
+			hv_buf_addc(&b, '%');
+			hv_buf_addc(&b, hex[c >> 4]);
+			hv_buf_addc(&b, hex[c & 15]);
+		}
+	}
+	resp->status = 303;
+	resp->content_type = "text/html; charset=utf-8";
+	hv_buf_reset(&resp->body);
+	hv_buf_adds(&resp->body, "<!doctype html><title>Sign in</title><a href=\"/login\">Sign in</a>");
+	hv_resp_header(resp, "Location",
+		       b.failed ? "/login" : hv_arena_strdup(req->arena, b.data));
+	hv_buf_release(&b);
+}
+
+static void route(const struct hv_router *r, const struct hv_route *rt, struct hv_req *req,
+		  struct hv_resp *resp)
+{
+	static struct hv_form empty_form;
 	const char *bad;
 	char detail[HV_ERR_MSG_MAX];
-	int status;
+	struct hv_err err;
+	int rc;
 
-	rt = hv_router_match(r, req->method, &req->segs, req, &status);
-	if (!rt) {
-		if (status == HV_HTTP_EMETHOD)
-			snprintf(detail, sizeof(detail), "%s is not allowed on %s",
-				 hv_method_name(req->method), req->path);
-		else
-			snprintf(detail, sizeof(detail), "no resource at %s", req->path);
-		hv_resp_problem(resp, status, detail);
-		return;
+	if (rt->flags & HV_ROUTE_FORM) {
+		req->form = hv_arena_calloc(req->arena, 1, sizeof(*req->form));
+		hv_err_clear(&err);
+		if ((rc = hv_form_parse(req->arena, req->content_type, req->body, req->body_len,
+					req->form, &err))) {
+			hv_resp_problem(resp, rc, err.msg);
+			return;
+		}
+	} else {
+		req->form = &empty_form;
 	}
 	if (r->auth && !r->auth(r->auth_ctx, rt, req, resp))
 		return;
 	if (!(rt->roles & HV_ROLE_BIT(req->role))) {
+		if ((rt->flags & HV_ROUTE_PAGE) && req->role == HV_ROLE_PUBLIC &&
+		    (req->method == HV_GET || req->method == HV_HEAD)) {
+			to_login(req, resp);
+			return;
+		}
 		snprintf(detail, sizeof(detail), "%s is not open to the %s role", req->path,
 			 hv_role_name(req->role));
 		hv_resp_problem(resp,
@@ -182,4 +227,28 @@ void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv
 	}
 	req->ctx = rt->ctx;
 	rt->handler(req, resp);
+}
+
+void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp)
+{
+	const struct hv_route *rt;
+	char detail[HV_ERR_MSG_MAX];
+	int status;
+
+	rt = hv_router_match(r, req->method, &req->segs, req, &status);
+	if (!rt) {
+		if (status == HV_HTTP_EMETHOD)
+			snprintf(detail, sizeof(detail), "%s is not allowed on %s",
+				 hv_method_name(req->method), req->path);
+		else
+			snprintf(detail, sizeof(detail), "no resource at %s", req->path);
+		hv_resp_problem(resp, status, detail);
+		return;
+	}
+	route(r, rt, req, resp);
+	/* A page shows its problem as a page, whoever wrote it (router, authenticator, handler).
+	 */
+	if ((rt->flags & HV_ROUTE_PAGE) && r->page_error && resp->problem_status &&
+	    strcmp(resp->content_type, "application/problem+json") == 0)
+		r->page_error(r->page_error_ctx, req, resp);
 }

@@ -55,6 +55,8 @@ struct rq {
 	uint64_t t0_ns;
 	int code;
 	size_t bytes;
+	size_t body_limit; /* the matched route's, or the server's */
+	bool binary;	   /* the route takes any bytes (an uploaded file) */
 	bool started, answered;
 };
 
@@ -326,6 +328,8 @@ static void fill_credentials(struct rq *q, struct MHD_Connection *con)
 	q->req.authorization =
 		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	q->req.csrf_header = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-CSRF-Token");
+	q->req.content_type =
+		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	q->req.client_addr = "";
 	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
@@ -368,8 +372,35 @@ static bool body_too_large(struct rq *q, struct MHD_Connection *con)
 		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	int64_t n;
 
-	return cl && hv_str_to_i64(hv_str_cstr(cl), &n) &&
-	       (n < 0 || (uint64_t)n > q->srv->o.body_limit);
+	return cl && hv_str_to_i64(hv_str_cstr(cl), &n) && (n < 0 || (uint64_t)n > q->body_limit);
+}
+
+/* The body limit and kind of the route this request is for: an upload route takes far more
+ * than the small default, and only it. A path that does not parse or match keeps the default
+ * (it is answered with its error once the body is in). */
+static void route_limits(struct rq *q)
+{
+	struct hv_arena scratch;
+	struct hv_req r = {0};
+	struct hv_path path;
+	const struct hv_route *rt;
+	const char *uri = q->raw_uri, *qm = strchr(uri, '?'), *norm;
+	int status;
+
+	q->body_limit = q->srv->o.body_limit;
+	q->binary = false;
+	hv_arena_init(&scratch, 0);
+	r.arena = &scratch;
+	if (hv_http_path_parse(&scratch, uri, qm ? (size_t)(qm - uri) : strlen(uri), &path, &norm,
+			       NULL) == HV_OK &&
+	    (rt = hv_router_match(q->srv->router, q->req.method, &path, &r, &status))) {
+		if (rt->max_body)
+			q->body_limit = rt->max_body;
+		q->binary = (rt->flags & HV_ROUTE_BINARY) != 0;
+	}
+	hv_arena_release(&scratch);
+	hv_buf_release(&q->body);
+	hv_buf_init(&q->body, q->body_limit);
 }
 
 /* libmicrohttpd calls this at least twice per request: once after the head, then with each
@@ -390,11 +421,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	if (!q->started) {
 		q->started = true;
 		q->req.method = hv_method_parse(method);
+		route_limits(q);
 		if (body_too_large(q, con)) {
 			/* Refused before reading it; MHD closes the connection after this answer.
 			 */
 			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
-				 srv->o.body_limit);
+				 q->body_limit);
 			return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
 		}
 		return MHD_YES;
@@ -410,14 +442,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 			/* A chunked body with no length: refuse it the moment it crosses the limit.
 			 */
 			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
-				 srv->o.body_limit);
+				 q->body_limit);
 			return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
 		}
 		return MHD_YES;
 	}
 	if (q->answered)
 		return MHD_YES;
-	if (memchr(q->body.data, '\0', q->body.len)) {
+	if (!q->binary && memchr(q->body.data, '\0', q->body.len)) {
 		return answer_problem(q, con, HV_EINVAL, "the request body contains a NUL byte");
 	}
 	return answer(q, con);

@@ -213,3 +213,8 @@ int hv_store_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struct
 {
 	return s->ops->token_revoke(s, id, now_ms, err);
 }
+
+int hv_store_token_each(struct hv_store *s, hv_token_fn fn, void *ctx, struct hv_err *err)
+{
+	return s->ops->token_each(s, fn, ctx, err);
+}

@@ -212,4 +212,9 @@ int hv_store_token_get(struct hv_store *s, const char *token_hash, struct hv_api
 /* Revokes token id at now_ms (in a transaction). HV_ENOENT when absent or already revoked. */
 int hv_store_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err);
 
+typedef int (*hv_token_fn)(void *ctx, const struct hv_api_token *t);
+/* Every API token, revoked ones too (revoked_ms set), newest first; never a secret or its hash.
+ * fn returning non-zero stops the walk and is returned. */
+int hv_store_token_each(struct hv_store *s, hv_token_fn fn, void *ctx, struct hv_err *err);
+
 #endif

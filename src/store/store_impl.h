@@ -55,6 +55,7 @@ struct hv_store_ops {
 	int (*token_get)(struct hv_store *s, const char *token_hash, struct hv_api_token *out,
 			 struct hv_err *err);
 	int (*token_revoke)(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err);
+	int (*token_each)(struct hv_store *s, hv_token_fn fn, void *ctx, struct hv_err *err);
 };
 
 /* Every back end's handle starts with this. */

@@ -44,6 +44,7 @@ enum stmt_id {
 	ST_TOKEN_INSERT,
 	ST_TOKEN_GET,
 	ST_TOKEN_REVOKE,
+	ST_TOKEN_EACH,
 	ST_COUNT
 };
 
@@ -139,6 +140,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 			 " WHERE token_hash = ?1 AND revoked_ms IS NULL",
 	[ST_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_ms = ?2"
 			    " WHERE id = ?1 AND revoked_ms IS NULL",
+	[ST_TOKEN_EACH] = "SELECT id, name, role, created_ms, revoked_ms FROM api_tokens"
+			  " ORDER BY id DESC",
 };
 
 struct sqlite_store {
@@ -968,6 +971,33 @@ static int sq_token_get(struct hv_store *s, const char *token_hash, struct hv_ap
 	return hv_err_set(err, HV_ENOENT, "no such token");
 }
 
+static int sq_token_each(struct hv_store *s, hv_token_fn fn, void *ctx, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st = stmt(q, ST_TOKEN_EACH, err);
+	struct hv_api_token t;
+	int rc, stop = 0;
+
+	if (!st)
+		return HV_ESTORE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof(t));
+		t.id = sqlite3_column_int64(st, 0);
+		copy_col(st, 1, t.name, sizeof(t.name));
+		copy_col(st, 2, t.role, sizeof(t.role));
+		t.created_ms = sqlite3_column_int64(st, 3);
+		t.revoked_ms = sqlite3_column_int64(st, 4);
+		if ((stop = fn(ctx, &t)))
+			break;
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return stop;
+	if (rc != SQLITE_DONE)
+		return db_err(q, err, "list tokens");
+	return HV_OK;
+}
+
 static int sq_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err)
 {
 	struct sqlite_store *q = impl(s);
@@ -1018,6 +1048,7 @@ static const struct hv_store_ops sqlite_ops = {
 	.token_add = sq_token_add,
 	.token_get = sq_token_get,
 	.token_revoke = sq_token_revoke,
+	.token_each = sq_token_each,
 };
 
 /* Switching a new file to WAL takes an exclusive lock, and SQLite reports SQLITE_BUSY for it
