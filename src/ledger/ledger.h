@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/json.h"
 #include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
 #include "store/store.h"
@@ -135,6 +136,21 @@ void hv_ledger_committer_stats(struct hv_ledger_committer *c,
 /* Runs what is queued, signs a last checkpoint when entries wait, stops the thread, closes the
  * store, frees c (NULL-safe). */
 void hv_ledger_committer_stop(struct hv_ledger_committer *c);
+
+/* ---- JSON (hashes in standard base64, as RFC 6962's API writes them) ---- */
+
+/* {"seq","kind","ref","recorded","recorded_ms","leaf_hash","entry"}: entry is the base64 of the
+ * exact bytes hashed. */
+void hv_ledger_entry_json(struct hv_json *w, const struct hv_ledger_entry *e);
+/* {"seq","size","leaf_hash","root","proof":[...]} */
+void hv_ledger_inclusion_json(struct hv_json *w, int64_t seq, int64_t size,
+			      const uint8_t leaf[HV_LEDGER_HASH_LEN],
+			      const uint8_t root[HV_LEDGER_HASH_LEN], const struct hv_ledger_proof *p);
+/* {"first","second","first_root","second_root","proof":[...]} */
+void hv_ledger_consistency_json(struct hv_json *w, int64_t first, int64_t second,
+				const uint8_t first_root[HV_LEDGER_HASH_LEN],
+				const uint8_t second_root[HV_LEDGER_HASH_LEN],
+				const struct hv_ledger_proof *p);
 
 /* ---- kind checks for `haven verify` ----
  * A module registers one per kind it appends: check recomputes the canonical JSON of the record
