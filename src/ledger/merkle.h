@@ -107,4 +107,27 @@ int hv_ledger_consistency_verify(int64_t first, int64_t second,
 int hv_ledger_proof_parse(const char *const *items, int n, struct hv_ledger_proof *out,
 			  struct hv_err *err);
 
+/* A proof as the API and CLI write it (JSON, base64 hashes), read back. */
+struct hv_ledger_inclusion {
+	int64_t seq, size;
+	uint8_t leaf[HV_LEDGER_HASH_LEN];
+	uint8_t root[HV_LEDGER_HASH_LEN];
+	struct hv_ledger_proof proof;
+};
+
+struct hv_ledger_consistency {
+	int64_t first, second;
+	uint8_t first_root[HV_LEDGER_HASH_LEN];
+	uint8_t second_root[HV_LEDGER_HASH_LEN];
+	struct hv_ledger_proof proof;
+};
+
+/* Parses {"seq","size","leaf_hash","root","proof":[...]} (other members ignored; duplicates
+ * refused). HV_EFORMAT / HV_ELIMIT naming the member. Verify with hv_ledger_inclusion_verify. */
+int hv_ledger_inclusion_parse(const char *text, size_t len, struct hv_ledger_inclusion *out,
+			      struct hv_err *err);
+/* Parses {"first","second","first_root","second_root","proof":[...]}. */
+int hv_ledger_consistency_parse(const char *text, size_t len, struct hv_ledger_consistency *out,
+				struct hv_err *err);
+
 #endif
