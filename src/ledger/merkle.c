@@ -164,6 +164,8 @@ int hv_ledger_entry_parse(const void *entry, size_t len, struct hv_ledger_fields
 		return hv_err_set(err, HV_EFORMAT, "ledger entry: kind is empty or too long");
 	memcpy(kind_buf, v, vn);
 	kind_buf[vn] = '\0';
+	if (memchr(kind_buf, '\0', vn))
+		return hv_err_set(err, HV_EFORMAT, "ledger entry: kind has a NUL byte");
 	if ((rc = take_line(&p, end, "ref", &v, &vn, err)))
 		return rc;
 	if (vn > HV_LEDGER_REF_MAX)
