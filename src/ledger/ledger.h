@@ -115,6 +115,8 @@ struct hv_ledger_committer_config {
 	int n_signers;
 	int max_batch;	       /* pieces of work per transaction; 0: 4096 */
 	int64_t checkpoint_ms; /* 0: a checkpoint in every batch; default callers use 1000 */
+	int64_t gather_us;     /* how long a batch may wait for writers about to resubmit; 0:
+				* 1000, negative: never wait */
 };
 
 struct hv_ledger_committer_stats {

@@ -13,21 +13,8 @@
 void hv_ledger_leaf_hash(const void *entry, size_t len, uint8_t out[HV_LEDGER_HASH_LEN])
 {
 	static const unsigned char zero = 0x00;
-	unsigned char small[4096];
-	struct hv_sha256 *h;
 
-	/* most entries are small: one one-shot digest, no allocation */
-	if (len < sizeof(small)) {
-		small[0] = 0x00;
-		memcpy(small + 1, entry, len);
-		hv_sha256(small, len + 1, out);
-		return;
-	}
-	h = hv_sha256_new();
-	hv_sha256_update(h, &zero, 1);
-	hv_sha256_update(h, entry, len);
-	hv_sha256_final(h, out);
-	hv_sha256_free(h);
+	hv_sha256_2(&zero, 1, entry, len, out);
 }
 
 void hv_ledger_node_hash(const uint8_t left[HV_LEDGER_HASH_LEN],
@@ -38,7 +25,7 @@ void hv_ledger_node_hash(const uint8_t left[HV_LEDGER_HASH_LEN],
 	in[0] = 0x01;
 	memcpy(in + 1, left, HV_LEDGER_HASH_LEN);
 	memcpy(in + 1 + HV_LEDGER_HASH_LEN, right, HV_LEDGER_HASH_LEN);
-	hv_sha256(in, sizeof(in), out);
+	hv_sha256_2(in, sizeof(in), NULL, 0, out);
 }
 
 void hv_ledger_empty_root(uint8_t out[HV_LEDGER_HASH_LEN])
