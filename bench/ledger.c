@@ -108,7 +108,14 @@ static double run_writers(const char *db, int n_writers, bool group, double seco
 	uint64_t t0;
 	double el;
 
+	struct hv_store *s;
+
 	memset(st, 0, sizeof(*st));
+	/* create and migrate the file once: 16 connections opening a new file at once would race
+	 * for the migration's lock */
+	if (hv_store_open(db, &s, &err))
+		die("open", &err);
+	hv_store_close(s);
 	if (group && hv_ledger_committer_start(&cfg, &c, &err))
 		die("committer", &err);
 	t0 = hv_time_mono_ns();

@@ -865,6 +865,46 @@ TAMPER_TEST(test_ledger_verify_kind_column,
 	    "UPDATE ledger_entries SET ref = 'incident:99' WHERE seq = 7",
 	    "entry 7 (incident:99): its kind, ref or recorded_ms column differs")
 
+/* An attacker who changes an entry and stores its correct new leaf hash is caught one level up,
+ * by the stored node over it (and, past that, by the signed checkpoint's root). */
+static void test_ledger_verify_entry_and_leaf_rehashed(void **state)
+{
+	struct fixture *fx = *state;
+	struct hv_ledger_signer k;
+	struct hv_ledger_verifier v;
+	struct hv_ledger_entry e;
+	struct hv_err err;
+	uint8_t leaf[32];
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	char *p;
+
+	assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &k, &err), HV_OK);
+	hv_ledger_signer_verifier(&k, &v);
+	fill(fx, &k, 45);
+	assert_int_equal(hv_ledger_get(fx->s, 12, &e, &err), HV_OK);
+	p = strstr((char *)e.entry, "\"n\":12}");
+	assert_non_null(p);
+	p[5] = '3';
+	hv_ledger_leaf_hash(e.entry, e.entry_len, leaf);
+	tamper(fx->db, "SELECT 1");
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "UPDATE ledger_entries SET entry = ?1, leaf_hash = ?2"
+					    " WHERE seq = 12",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, e.entry, (int)e.entry_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, leaf, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	hv_ledger_entry_release(&e);
+	expect_verify(fx, &v, HV_EINVAL,
+		      "ledger node (level 1, index 6, over entries 12 to 13) does not match");
+	hv_ledger_signer_wipe(&k);
+}
+
 /* A module's kind check is run for its entries, and its failure names the entry. */
 static int check_even(struct hv_store *s, int64_t seq, const char *ref, const char *body,
 		      size_t len, struct hv_err *err)
@@ -1034,6 +1074,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_verify_node_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_verify_kind_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_verify_kind_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_entry_and_leaf_rehashed, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_committer, setup, teardown),
 	};
 
