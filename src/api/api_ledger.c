@@ -110,7 +110,8 @@ static void ledger_consistency(struct hv_req *req, struct hv_resp *resp)
 		return;
 	if ((rc = hv_req_store(req, &s, &err)) ||
 	    (rc = hv_ledger_prove_consistency(s, first, second, &p, &err)) ||
-	    (rc = hv_ledger_root(s, first, r1, &err)) || (rc = hv_ledger_root(s, second, r2, &err))) {
+	    (rc = hv_ledger_root(s, first, r1, &err)) ||
+	    (rc = hv_ledger_root(s, second, r2, &err))) {
 		hv_api_fail(resp, rc, &err);
 		return;
 	}

@@ -44,7 +44,7 @@ struct hv_ledger_committer {
 
 	/* committer thread only */
 	uint64_t last_cp_ns;
-	bool uncheckpointed; /* entries committed since the last checkpoint */
+	bool uncheckpointed;			/* entries committed since the last checkpoint */
 	struct hv_ledger_committer_stats stats; /* under lock */
 };
 
@@ -174,7 +174,8 @@ static void *committer_main(void *arg)
 		while (!c->head && !c->stopping) {
 			if (c->uncheckpointed && c->n_signers > 0) {
 				deadline_in(&ts, c->checkpoint_ms > 0 ? c->checkpoint_ms : 1);
-				if (pthread_cond_timedwait(&c->work_cv, &c->lock, &ts) == ETIMEDOUT &&
+				if (pthread_cond_timedwait(&c->work_cv, &c->lock, &ts) ==
+					    ETIMEDOUT &&
 				    !c->head) {
 					pthread_mutex_unlock(&c->lock);
 					run_checkpoint_only(c, &n_cp);
@@ -297,8 +298,7 @@ int hv_ledger_committer_submit(struct hv_ledger_committer *c, hv_ledger_work_fn 
 	return w.rc;
 }
 
-void hv_ledger_committer_stats(struct hv_ledger_committer *c,
-			       struct hv_ledger_committer_stats *out)
+void hv_ledger_committer_stats(struct hv_ledger_committer *c, struct hv_ledger_committer_stats *out)
 {
 	pthread_mutex_lock(&c->lock);
 	*out = c->stats;

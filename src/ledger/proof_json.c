@@ -15,15 +15,16 @@ static int get_size(json_t *o, const char *key, int64_t lo, int64_t *out, struct
 	json_t *v = json_object_get(o, key);
 
 	if (!json_is_integer(v))
-		return hv_err_set(err, HV_EFORMAT, "proof: \"%s\" is missing or not an integer", key);
+		return hv_err_set(err, HV_EFORMAT, "proof: \"%s\" is missing or not an integer",
+				  key);
 	*out = (int64_t)json_integer_value(v);
 	if (*out < lo)
-		return hv_err_set(err, HV_EFORMAT, "proof: \"%s\" is below %lld", key, (long long)lo);
+		return hv_err_set(err, HV_EFORMAT, "proof: \"%s\" is below %lld", key,
+				  (long long)lo);
 	return HV_OK;
 }
 
-static int get_hash(json_t *o, const char *key, uint8_t out[HV_LEDGER_HASH_LEN],
-		    struct hv_err *err)
+static int get_hash(json_t *o, const char *key, uint8_t out[HV_LEDGER_HASH_LEN], struct hv_err *err)
 {
 	json_t *v = json_object_get(o, key);
 	size_t n = 0;
@@ -45,7 +46,8 @@ static int get_path(json_t *o, struct hv_ledger_proof *p, struct hv_err *err)
 	if (!json_is_array(a))
 		return hv_err_set(err, HV_EFORMAT, "proof: \"proof\" is missing or not an array");
 	if (json_array_size(a) > HV_LEDGER_PROOF_MAX)
-		return hv_err_set(err, HV_ELIMIT, "proof: more than %d hashes", HV_LEDGER_PROOF_MAX);
+		return hv_err_set(err, HV_ELIMIT, "proof: more than %d hashes",
+				  HV_LEDGER_PROOF_MAX);
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		json_t *v = json_array_get(a, i);
 

@@ -52,7 +52,8 @@ int main(int argc, char **argv)
 {
 	struct hv_ledger_signer key;
 	const struct hv_ledger_signer *keys[1] = {&key};
-	struct hv_ledger_committer_config cfg = {.signers = keys, .n_signers = 1, .checkpoint_ms = 200};
+	struct hv_ledger_committer_config cfg = {
+		.signers = keys, .n_signers = 1, .checkpoint_ms = 200};
 	struct hv_ledger_committer *c;
 	struct writer w[16];
 	pthread_t t[16];

@@ -13,7 +13,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The public half of the test key that signed the corpus's notes (its secret is not kept). */
-static const char test_vkey[] = "haven.test/ledger+47784dec+ATU31I58LB4RRBlkXJNyZR/CXIhvsiMdJcj7GqlEwTuU";
+static const char test_vkey[] =
+	"haven.test/ledger+47784dec+ATU31I58LB4RRBlkXJNyZR/CXIhvsiMdJcj7GqlEwTuU";
 
 static void check_note(const char *p, size_t n)
 {

@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    in.proof.n > HV_LEDGER_PROOF_MAX)
 			__builtin_trap();
 		hv_err_clear(&err);
-		if (hv_ledger_inclusion_verify(in.seq, in.size, in.leaf, &in.proof, in.root, &err) !=
-			    HV_OK &&
+		if (hv_ledger_inclusion_verify(in.seq, in.size, in.leaf, &in.proof, in.root,
+					       &err) != HV_OK &&
 		    !err.msg[0])
 			__builtin_trap();
 	} else if (!err.msg[0]) {
