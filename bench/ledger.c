@@ -12,6 +12,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -29,6 +30,15 @@ static void die(const char *what, const struct hv_err *err)
 {
 	fprintf(stderr, "bench_ledger: %s: %s\n", what, err ? err->msg : "");
 	exit(1);
+}
+
+/* CPU time of this process: on a shared machine it shows the work apart from the waiting. */
+static double cpu_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double secs_since(uint64_t t0)
@@ -161,7 +171,7 @@ static void bench_verify(const char *dir, int64_t n, const struct hv_ledger_sign
 	char db[512], body[512];
 	sqlite3 *raw;
 	int64_t scanned = 0;
-	double t_build, t_verify, t_scan;
+	double t_build, t_verify, t_scan, c0, c_verify, load[1] = {0};
 	uint64_t t0;
 
 	snprintf(db, sizeof(db), "%s/verify.db", dir);
@@ -186,9 +196,11 @@ static void bench_verify(const char *dir, int64_t n, const struct hv_ledger_sign
 	t_build = secs_since(t0);
 	hv_ledger_signer_verifier(key, &v);
 	t0 = hv_time_mono_ns();
+	c0 = cpu_secs();
 	if (hv_ledger_verify(s, &v, 1, false, &rep, &err))
 		die("verify", &err);
 	t_verify = secs_since(t0);
+	c_verify = cpu_secs() - c0;
 	hv_store_close(s);
 	/* the peer: the cheapest full read of the same rows */
 	if (sqlite3_open(db, &raw) != SQLITE_OK)
@@ -198,10 +210,14 @@ static void bench_verify(const char *dir, int64_t n, const struct hv_ledger_sign
 		     count_row, &scanned, NULL);
 	t_scan = secs_since(t0);
 	sqlite3_close(raw);
+	getloadavg(load, 1);
 	printf("verify: %" PRId64 " entries (%" PRId64 " nodes, %" PRId64
-	       " checkpoints, signatures checked) in %.3f s (%.0f entries/s); goal < 2 s: %s\n",
-	       rep.n_entries, rep.n_nodes, rep.n_checkpoints, t_verify,
-	       (double)rep.n_entries / t_verify, t_verify < 2.0 ? "met" : "NOT met");
+	       " checkpoints, signatures checked) in %.3f s wall, %.3f s CPU (%.0f entries/s; "
+	       "load average %.1f on %ld cores); goal < 2 s: %s\n",
+	       rep.n_entries, rep.n_nodes, rep.n_checkpoints, t_verify, c_verify,
+	       (double)rep.n_entries / t_verify, load[0], sysconf(_SC_NPROCESSORS_ONLN),
+	       t_verify < 2.0 ? "met" : (c_verify < 2.0 ? "met in CPU time, NOT in wall time"
+							: "NOT met"));
 	printf("verify: peer, a bare SQLite scan of the same rows: %.3f s; verify / scan = %.2f\n",
 	       t_scan, t_verify / t_scan);
 	printf("verify: building the %" PRId64 "-entry ledger took %.1f s (%.0f appends/s in "
