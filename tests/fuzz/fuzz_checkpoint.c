@@ -78,9 +78,56 @@ static void check_entry(const char *p, size_t n)
 	}
 }
 
+/* Public key files come from outside (auditors, packets): a key that parses prints back as
+ * the same text. */
+static void check_key(const char *p, size_t n)
+{
+	struct hv_ledger_verifier v;
+	struct hv_ledger_signer k;
+	struct hv_err err;
+	char *text = malloc(n + 1);
+	size_t len = n;
+
+	memcpy(text, p, n);
+	text[n] = '\0';
+	if (memchr(p, '\0', n)) {
+		free(text);
+		return;
+	}
+	if (len && text[len - 1] == '\n')
+		len--;
+	hv_err_clear(&err);
+	if (hv_ledger_verifier_parse(text, &v, &err) == HV_OK) {
+		struct hv_buf b;
+
+		hv_buf_init(&b, 0);
+		hv_ledger_verifier_format(&v, &b);
+		if (b.len != len || memcmp(b.data, text, len) != 0)
+			__builtin_trap();
+		hv_buf_release(&b);
+	} else if (!err.msg[0]) {
+		__builtin_trap();
+	}
+	hv_err_clear(&err);
+	if (hv_ledger_signer_parse(text, &k, &err) == HV_OK) {
+		struct hv_buf b;
+
+		hv_buf_init(&b, 0);
+		hv_ledger_signer_format(&k, &b);
+		if (b.len != len || memcmp(b.data, text, len) != 0)
+			__builtin_trap();
+		hv_buf_release(&b);
+		hv_ledger_signer_wipe(&k);
+	} else if (!err.msg[0]) {
+		__builtin_trap();
+	}
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_note((const char *)data, size);
 	check_entry((const char *)data, size);
+	check_key((const char *)data, size);
 	return 0;
 }
