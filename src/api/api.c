@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/xalloc.h"
+#include "ledger/ledger.h"
 
 static void *refresh_loop(void *arg)
 {
@@ -84,6 +85,7 @@ void hv_api_free(struct hv_api *api)
 	pthread_cond_destroy(&api->cv);
 	pthread_mutex_destroy(&api->mu);
 	hv_api_auth_free(api->auth);
+	hv_ledger_committer_stop(api->committer);
 	hv_lookup_live_free(api->live);
 	hv_store_close(api->store);
 	free(api);
@@ -123,7 +125,7 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 	    (rc = hv_api_scopes_register(api, r, err)) ||
 	    (rc = hv_api_auth_register(api, r, err)) ||
 	    (rc = hv_api_imports_register(api, r, err)) || (rc = hv_api_openapi_register(r, err)) ||
-	    (rc = hv_api_ogc_register(api, r, err)))
+	    (rc = hv_api_ogc_register(api, r, err)) || (rc = hv_api_ledger_register(api, r, err)))
 		return rc;
 	return HV_OK;
 }

@@ -20,7 +20,7 @@
 static const char serve_usage[] =
 	"usage: haven [--db PATH] serve [--listen ADDR:PORT] [--public-url URL] [--threads N]\n"
 	"                  [--tile-url URL] [--tile-attribution TEXT] [--web-dir DIR]\n"
-	"                  [--node-modules DIR]\n"
+	"                  [--node-modules DIR] [--ledger-key FILE]\n"
 	"       haven [--db PATH] serve --routes\n"
 	"\n"
 	"Serves the JSON API (/api/v1/lookup, /api/v1/properties, /api/v1/scopes) and /healthz\n"
@@ -43,7 +43,9 @@ static const char serve_usage[] =
 	"drawn over the outline of the city's properties) and --tile-attribution its credit.\n"
 	"--web-dir: haven's static files (default: the source tree's src/web/static, else the\n"
 	"installed share/haven/web); --node-modules: where leaflet/dist is (default: the source\n"
-	"tree's node_modules, after npm ci, else share/haven/node_modules).\n";
+	"tree's node_modules, after npm ci, else share/haven/node_modules).\n"
+	"--ledger-key FILE (default $HAVEN_LEDGER_KEY): the city's ledger signing key; the\n"
+	"server's group committer signs a checkpoint at most 1 s apart while entries come in.\n";
 
 static const struct hv_cmd *self(void)
 {
@@ -57,6 +59,7 @@ struct serve_opts {
 	unsigned threads;
 	bool routes;
 	struct hv_web_opts web;
+	const char *ledger_key;
 };
 
 static bool parse_listen(const char *s, struct serve_opts *o)
@@ -86,7 +89,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		O_TILE_URL,
 		O_TILE_ATTR,
 		O_WEB_DIR,
-		O_NODE_MODULES
+		O_NODE_MODULES,
+		O_LEDGER_KEY
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -97,6 +101,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"tile-attribution", required_argument, NULL, O_TILE_ATTR},
 		{"web-dir", required_argument, NULL, O_WEB_DIR},
 		{"node-modules", required_argument, NULL, O_NODE_MODULES},
+		{"ledger-key", required_argument, NULL, O_LEDGER_KEY},
 		{0},
 	};
 	int64_t n;
@@ -137,6 +142,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case O_NODE_MODULES:
 			o->web.node_modules = optarg;
+			break;
+		case O_LEDGER_KEY:
+			o->ledger_key = optarg;
 			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
@@ -220,6 +228,10 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 		exit_code = HV_EXIT_OK;
 		goto out;
 	}
+	if (!o.ledger_key && getenv("HAVEN_LEDGER_KEY") && *getenv("HAVEN_LEDGER_KEY"))
+		o.ledger_key = getenv("HAVEN_LEDGER_KEY");
+	if ((rc = hv_api_ledger_start(api, cli->db_path, o.ledger_key, &err)))
+		goto out;
 	struct hv_server_opts so = {
 		.host = o.host,
 		.port = (uint16_t)o.port,
