@@ -39,6 +39,11 @@ static void *refresh_loop(void *arg)
 			hv_log(HV_LOG_ERROR, "lookup refresh failed", "detail=\"%s\"", err.msg);
 		else if (rebuilt)
 			hv_log(HV_LOG_INFO, "lookup refreshed", "reason=%s", "data_version");
+		hv_err_clear(&err);
+		if (hv_ogc_live_refresh_if_changed(api->ogc, api->store, &rebuilt, &err))
+			hv_log(HV_LOG_ERROR, "ogc refresh failed", "detail=\"%s\"", err.msg);
+		else if (rebuilt)
+			hv_log(HV_LOG_INFO, "ogc refreshed", "reason=%s", "data_version");
 		pthread_mutex_lock(&api->mu);
 	}
 	pthread_mutex_unlock(&api->mu);
@@ -54,7 +59,9 @@ int hv_api_new(const char *db_path, unsigned refresh_ms, struct hv_api **out, st
 	*out = NULL;
 	api->refresh_ms = refresh_ms ? refresh_ms : 2000;
 	if ((rc = hv_store_open(db_path, &api->store, err)) ||
-	    (rc = hv_lookup_live_new(api->store, &api->live, err))) {
+	    (rc = hv_lookup_live_new(api->store, &api->live, err)) ||
+	    (rc = hv_ogc_live_new(api->store, &api->ogc, err))) {
+		hv_lookup_live_free(api->live);
 		hv_store_close(api->store);
 		free(api);
 		return rc;
@@ -85,6 +92,7 @@ void hv_api_free(struct hv_api *api)
 	pthread_mutex_destroy(&api->mu);
 	hv_api_auth_free(api->auth);
 	hv_lookup_live_free(api->live);
+	hv_ogc_live_free(api->ogc);
 	hv_store_close(api->store);
 	free(api);
 }

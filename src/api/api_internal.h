@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "api/api_ogc.h"
 #include "registry/lookup.h"
 
 struct hv_api {
@@ -19,6 +20,8 @@ struct hv_api {
 	bool stop, started;
 	unsigned refresh_ms;
 	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
+	struct hv_ogc_live *ogc;  /* the OGC items snapshot (api_ogc_snap.c) */
+	bool ogc_use_store;	  /* tests: answer OGC requests from the store instead */
 };
 
 int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
