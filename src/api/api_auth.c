@@ -197,8 +197,9 @@ static bool authenticate(void *ctx, const struct hv_route *rt, struct hv_req *re
 
 static const char *cookie_attrs(const struct hv_req *req)
 {
-	/* Secure once the server is reached over TLS (its public URL says https). */
-	bool tls = req->public_url && strncmp(req->public_url, "https://", 8) == 0;
+	/* Secure once the server is reached over TLS (served over TLS, or behind a TLS proxy
+	 * whose public URL says https). */
+	bool tls = req->tls || (req->public_url && strncmp(req->public_url, "https://", 8) == 0);
 
 	return tls ? "; HttpOnly; SameSite=Strict; Path=/; Secure"
 		   : "; HttpOnly; SameSite=Strict; Path=/";
@@ -397,10 +398,9 @@ static void logout(struct hv_req *req, struct hv_resp *resp)
 	}
 	w = hv_resp_json(resp, 200);
 	hv_resp_header(resp, "Set-Cookie",
-		       req->public_url && strncmp(req->public_url, "https://", 8) == 0 ? COOKIE_NAME
-			       "=; HttpOnly; SameSite=Strict; Path=/; Secure; Max-Age=0"
-										       : COOKIE_NAME
-			       "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+		       strstr(cookie_attrs(req), "Secure")
+			       ? COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Secure; Max-Age=0"
+			       : COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
 	hv_json_obj_begin(w);
 	hv_json_key(w, "signed_out");
 	hv_json_bool(w, true);

@@ -10,7 +10,9 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "core/fs.h"
 #include "core/log.h"
+#include "crypto/tls.h"
 #include "core/xalloc.h"
 #include "http/server.h"
 
@@ -18,6 +20,7 @@
 
 static const char serve_usage[] =
 	"usage: haven [--db PATH] serve [--listen ADDR:PORT] [--public-url URL] [--threads N]\n"
+	"                               [--tls-cert FILE --tls-key FILE]\n"
 	"       haven [--db PATH] serve --routes\n"
 	"\n"
 	"Serves the JSON API (/api/v1/lookup, /api/v1/properties, /api/v1/scopes) and /healthz\n"
@@ -32,6 +35,10 @@ static const char serve_usage[] =
 	"cookie and returns a CSRF token that every POST, PUT or DELETE made with the cookie\n"
 	"sends as X-CSRF-Token; integrations send \"Authorization: Bearer TOKEN\"\n"
 	"(see 'haven token').\n"
+	"--tls-cert FILE --tls-key FILE: serve HTTPS (PEM certificate chain and its private key,\n"
+	"without a passphrase); the default public URL becomes https://ADDR:PORT and session\n"
+	"cookies get Secure. Behind a TLS reverse proxy, use --public-url https://... instead\n"
+	"(docs/deploy.md).\n"
 	"--routes prints the route table (method, path, roles allowed) and exits.\n";
 
 static const struct hv_cmd *self(void)
@@ -45,6 +52,7 @@ struct serve_opts {
 	const char *public_url;
 	unsigned threads;
 	bool routes;
+	const char *tls_cert, *tls_key;
 };
 
 static bool parse_listen(const char *s, struct serve_opts *o)
@@ -70,13 +78,17 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		O_LISTEN = 256,
 		O_PUBLIC_URL,
 		O_THREADS,
-		O_ROUTES
+		O_ROUTES,
+		O_TLS_CERT,
+		O_TLS_KEY,
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"public-url", required_argument, NULL, O_PUBLIC_URL},
 		{"threads", required_argument, NULL, O_THREADS},
 		{"routes", no_argument, NULL, O_ROUTES},
+		{"tls-cert", required_argument, NULL, O_TLS_CERT},
+		{"tls-key", required_argument, NULL, O_TLS_KEY},
 		{0},
 	};
 	int64_t n;
@@ -103,6 +115,12 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		case O_ROUTES:
 			o->routes = true;
 			break;
+		case O_TLS_CERT:
+			o->tls_cert = optarg;
+			break;
+		case O_TLS_KEY:
+			o->tls_key = optarg;
+			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
 		default:
@@ -111,6 +129,10 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	}
 	if (optind != argc)
 		return hv_cli_usage(self(), "unexpected argument \"%s\"", argv[optind]);
+	if (!o->tls_cert != !o->tls_key)
+		return hv_cli_usage(self(), "%s needs %s too",
+				    o->tls_cert ? "--tls-cert" : "--tls-key",
+				    o->tls_cert ? "--tls-key" : "--tls-cert");
 	return HV_EXIT_OK;
 }
 
@@ -122,6 +144,20 @@ static char *trim_url(const char *u)
 	while (n && u[n - 1] == '/')
 		n--;
 	return hv_xstrndup(u, n);
+}
+
+#define TLS_FILE_MAX (1u << 20)
+
+/* Reads the certificate and key files and checks that they are a PEM pair. */
+static int load_tls(const struct serve_opts *o, char **cert, char **key, struct hv_err *err)
+{
+	size_t cert_len, key_len;
+	int rc;
+
+	if ((rc = hv_fs_read_file(o->tls_cert, TLS_FILE_MAX, cert, &cert_len, err)) ||
+	    (rc = hv_fs_read_file(o->tls_key, TLS_FILE_MAX, key, &key_len, err)))
+		return rc;
+	return hv_crypto_tls_check(*cert, cert_len, o->tls_cert, *key, key_len, o->tls_key, err);
 }
 
 /* One line per route: "METHOD PATTERN role,role,...", the table the e2e tests walk. */
@@ -150,7 +186,7 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	struct hv_router router;
 	struct hv_err err;
 	sigset_t sigs;
-	char *public_url = NULL;
+	char *public_url = NULL, *tls_cert = NULL, *tls_key = NULL;
 	int rc, sig = 0, exit_code = HV_EXIT_FAIL;
 	unsigned left;
 
@@ -164,6 +200,8 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.tls_cert && !o.routes && (rc = load_tls(&o, &tls_cert, &tls_key, &err)))
+		goto out;
 	if (o.public_url) {
 		public_url = trim_url(o.public_url);
 	} else if (o.port != 0) {
@@ -172,7 +210,8 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 		size_t n = strlen(o.host) + 32;
 
 		public_url = hv_xmalloc(n);
-		snprintf(public_url, n, "http://%s:%u", o.host, (unsigned)o.port);
+		snprintf(public_url, n, "%s://%s:%u", o.tls_cert ? "https" : "http", o.host,
+			 (unsigned)o.port);
 	}
 	hv_router_init(&router);
 	if ((rc = hv_api_new(cli->db_path, 0, &api, &err)) ||
@@ -189,11 +228,13 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 		.n_threads = o.threads,
 		.db_path = cli->db_path,
 		.public_url = public_url,
+		.tls_cert_pem = tls_cert,
+		.tls_key_pem = tls_key,
 	};
 	if ((rc = hv_server_start(&so, &router, &srv, &err)))
 		goto out;
-	printf("haven: serving %s on http://%s:%u/\n", cli->db_path, o.host,
-	       (unsigned)hv_server_port(srv));
+	printf("haven: serving %s on %s://%s:%u/\n", cli->db_path, o.tls_cert ? "https" : "http",
+	       o.host, (unsigned)hv_server_port(srv));
 	fflush(stdout);
 	hv_log(HV_LOG_INFO, "listening", "addr=%s port=%u", o.host, (unsigned)hv_server_port(srv));
 	while (sigwait(&sigs, &sig) != 0)
@@ -209,6 +250,8 @@ out:
 	hv_server_stop(srv, 0);
 	hv_api_free(api);
 	free(public_url);
+	free(tls_cert);
+	free(tls_key);
 	if (exit_code != HV_EXIT_OK)
 		return hv_cli_fail(&err);
 	return exit_code;

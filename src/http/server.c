@@ -43,6 +43,7 @@ struct hv_server {
 	pthread_key_t store_key; /* this worker thread's store connection */
 	atomic_uint in_flight;
 	uint16_t port;
+	bool tls;
 };
 
 /* One request: created when MHD has read the request line, freed when MHD says it completed. */
@@ -352,6 +353,7 @@ static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 	q->req.body = q->body.data;
 	q->req.body_len = q->body.len;
 	q->req.public_url = q->srv->public_url;
+	q->req.tls = q->srv->tls;
 	q->req.store_fn = thread_store;
 	q->req.store_ctx = q->srv;
 	fill_credentials(q, con);
@@ -472,14 +474,25 @@ int hv_server_start(const struct hv_server_opts *opts, const struct hv_router *r
 	}
 	sa.sin_port = htons(srv->o.port);
 	srv->router = r;
+	srv->tls = srv->o.tls_cert_pem != NULL;
 	srv->db_path = hv_xstrdup(opts->db_path ? opts->db_path : "haven.db");
 	srv->public_url = hv_xstrdup(opts->public_url ? opts->public_url : "");
 	atomic_init(&srv->in_flight, 0);
 	pthread_key_create(&srv->store_key, store_close_cb);
 	reqlog_init(&srv->log);
+	if (srv->o.tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		hv_err_set(err, HV_EINVAL,
+			   "TLS: this libmicrohttpd was built without TLS support (GnuTLS)");
+		goto fail;
+	}
+	/* An empty key and certificate are ignored by libmicrohttpd without MHD_USE_TLS. */
 	srv->mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, srv->o.port, NULL,
-		NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			(srv->o.tls_cert_pem ? MHD_USE_TLS : 0),
+		srv->o.port, NULL, NULL, on_access, srv, MHD_OPTION_HTTPS_MEM_KEY,
+		srv->o.tls_key_pem ? srv->o.tls_key_pem : "", MHD_OPTION_HTTPS_MEM_CERT,
+		srv->o.tls_cert_pem ? srv->o.tls_cert_pem : "", MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, srv->o.n_threads, MHD_OPTION_CONNECTION_LIMIT,
 		srv->o.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->o.per_ip_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->o.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -487,8 +500,10 @@ int hv_server_start(const struct hv_server_opts *opts, const struct hv_router *r
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK,
 		no_unescape, NULL, MHD_OPTION_END);
 	if (!srv->mhd) {
-		hv_err_set(err, HV_EIO, "cannot listen on %s:%u (in use, or not allowed)",
-			   srv->o.host, (unsigned)srv->o.port);
+		hv_err_set(err, HV_EIO, "cannot listen on %s:%u (in use, or not allowed%s)",
+			   srv->o.host, (unsigned)srv->o.port,
+			   srv->o.tls_cert_pem ? ", or TLS refused the certificate and key" : "");
+	fail:
 		pthread_key_delete(srv->store_key);
 		reqlog_release(&srv->log);
 		free(srv->db_path);
