@@ -7,15 +7,35 @@
 #include <time.h>
 
 #include "api/api_internal.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/xalloc.h"
+
+/* Expired sessions are swept every 30 refresh periods: a minute by default. */
+#define PURGE_EVERY_PERIODS 30
+
+int hv_api_purge_sessions(struct hv_api *api, int64_t *n_deleted, struct hv_err *err)
+{
+	int rc;
+
+	*n_deleted = 0;
+	if ((rc = hv_store_begin(api->store, err)))
+		return rc;
+	if ((rc = hv_store_session_purge(api->store, hv_time_now_ms(), n_deleted, err)) ||
+	    (rc = hv_store_commit(api->store, err))) {
+		hv_store_rollback(api->store);
+		return rc;
+	}
+	return HV_OK;
+}
 
 static void *refresh_loop(void *arg)
 {
 	struct hv_api *api = arg;
 	struct timespec until;
 	struct hv_err err;
+	int64_t last_purge_ms = 0, n_purged;
 	bool rebuilt;
 
 	pthread_mutex_lock(&api->mu);
@@ -44,6 +64,16 @@ static void *refresh_loop(void *arg)
 			hv_log(HV_LOG_ERROR, "ogc refresh failed", "detail=\"%s\"", err.msg);
 		else if (rebuilt)
 			hv_log(HV_LOG_INFO, "ogc refreshed", "reason=%s", "data_version");
+		if (hv_time_now_ms() - last_purge_ms >= (int64_t)api->refresh_ms * PURGE_EVERY_PERIODS) {
+			last_purge_ms = hv_time_now_ms();
+			hv_err_clear(&err);
+			if (hv_api_purge_sessions(api, &n_purged, &err))
+				hv_log(HV_LOG_ERROR, "session purge failed", "detail=\"%s\"",
+				       err.msg);
+			else if (n_purged)
+				hv_log(HV_LOG_INFO, "expired sessions deleted", "n=%lld",
+				       (long long)n_purged);
+		}
 		pthread_mutex_lock(&api->mu);
 	}
 	pthread_mutex_unlock(&api->mu);
