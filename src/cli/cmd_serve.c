@@ -20,7 +20,7 @@
 
 static const char serve_usage[] =
 	"usage: haven [--db PATH] serve [--listen ADDR:PORT] [--public-url URL] [--threads N]\n"
-	"                               [--tls-cert FILE --tls-key FILE]\n"
+	"                               [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
 	"       haven [--db PATH] serve --routes\n"
 	"\n"
 	"Serves the JSON API (/api/v1/lookup, /api/v1/properties, /api/v1/scopes) and /healthz\n"
@@ -35,6 +35,9 @@ static const char serve_usage[] =
 	"cookie and returns a CSRF token that every POST, PUT or DELETE made with the cookie\n"
 	"sends as X-CSRF-Token; integrations send \"Authorization: Bearer TOKEN\"\n"
 	"(see 'haven token').\n"
+	"Limits: request bodies 1 MiB (413 past it), request heads 32 KiB (431), open connections\n"
+	"--max-connections (default 4096; 1024 per client address, or N when smaller), idle\n"
+	"connections closed after 30 s.\n"
 	"--tls-cert FILE --tls-key FILE: serve HTTPS (PEM certificate chain and its private key,\n"
 	"without a passphrase); the default public URL becomes https://ADDR:PORT and session\n"
 	"cookies get Secure. Behind a TLS reverse proxy, use --public-url https://... instead\n"
@@ -50,7 +53,7 @@ struct serve_opts {
 	char host[64];
 	unsigned port;
 	const char *public_url;
-	unsigned threads;
+	unsigned threads, max_conns;
 	bool routes;
 	const char *tls_cert, *tls_key;
 };
@@ -81,6 +84,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		O_ROUTES,
 		O_TLS_CERT,
 		O_TLS_KEY,
+		O_MAX_CONNS,
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -89,6 +93,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"routes", no_argument, NULL, O_ROUTES},
 		{"tls-cert", required_argument, NULL, O_TLS_CERT},
 		{"tls-key", required_argument, NULL, O_TLS_KEY},
+		{"max-connections", required_argument, NULL, O_MAX_CONNS},
 		{0},
 	};
 	int64_t n;
@@ -120,6 +125,14 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case O_TLS_KEY:
 			o->tls_key = optarg;
+			break;
+		case O_MAX_CONNS:
+			if (!hv_cli_parse_id(optarg, &n) || n > 100000)
+				return hv_cli_usage(self(),
+						    "--max-connections \"%s\" is not a number in "
+						    "1..100000",
+						    optarg);
+			o->max_conns = (unsigned)n;
 			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
@@ -226,6 +239,8 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 		.host = o.host,
 		.port = (uint16_t)o.port,
 		.n_threads = o.threads,
+		.conn_limit = o.max_conns,
+		.per_ip_limit = o.max_conns && o.max_conns < 1024 ? o.max_conns : 0,
 		.db_path = cli->db_path,
 		.public_url = public_url,
 		.tls_cert_pem = tls_cert,
