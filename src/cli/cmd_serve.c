@@ -21,6 +21,7 @@
 static const char serve_usage[] =
 	"usage: haven [--db PATH] serve [--listen ADDR:PORT] [--public-url URL] [--threads N]\n"
 	"                               [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
+	"                               [--trust-proxy]\n"
 	"       haven [--db PATH] serve --routes\n"
 	"\n"
 	"Serves the JSON API (/api/v1/lookup, /api/v1/properties, /api/v1/scopes) and /healthz\n"
@@ -41,7 +42,9 @@ static const char serve_usage[] =
 	"--tls-cert FILE --tls-key FILE: serve HTTPS (PEM certificate chain and its private key,\n"
 	"without a passphrase); the default public URL becomes https://ADDR:PORT and session\n"
 	"cookies get Secure. Behind a TLS reverse proxy, use --public-url https://... instead\n"
-	"(docs/deploy.md).\n"
+	"(docs/deploy.md). --trust-proxy: behind that proxy, take the client's address (for the\n"
+	"per-address login limit) from the X-Real-IP header it sets; without a proxy in front\n"
+	"never give it.\n"
 	"--routes prints the route table (method, path, roles allowed) and exits.\n";
 
 static const struct hv_cmd *self(void)
@@ -54,7 +57,7 @@ struct serve_opts {
 	unsigned port;
 	const char *public_url;
 	unsigned threads, max_conns;
-	bool routes;
+	bool routes, trust_proxy;
 	const char *tls_cert, *tls_key;
 };
 
@@ -85,6 +88,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		O_TLS_CERT,
 		O_TLS_KEY,
 		O_MAX_CONNS,
+		O_TRUST_PROXY,
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -94,6 +98,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{"tls-cert", required_argument, NULL, O_TLS_CERT},
 		{"tls-key", required_argument, NULL, O_TLS_KEY},
 		{"max-connections", required_argument, NULL, O_MAX_CONNS},
+		{"trust-proxy", no_argument, NULL, O_TRUST_PROXY},
 		{0},
 	};
 	int64_t n;
@@ -133,6 +138,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 						    "1..100000",
 						    optarg);
 			o->max_conns = (unsigned)n;
+			break;
+		case O_TRUST_PROXY:
+			o->trust_proxy = true;
 			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
@@ -245,6 +253,7 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 		.public_url = public_url,
 		.tls_cert_pem = tls_cert,
 		.tls_key_pem = tls_key,
+		.trust_proxy = o.trust_proxy,
 	};
 	if ((rc = hv_server_start(&so, &router, &srv, &err)))
 		goto out;

@@ -57,6 +57,8 @@ struct rq {
 	int code;
 	size_t bytes;
 	bool started, answered;
+	bool draining;	   /* the body is over the limit: read and dropped, then a 413 */
+	uint64_t n_drained; /* body bytes received */
 };
 
 #define LOG_PATH_MAX 200
@@ -340,6 +342,13 @@ static void fill_credentials(struct rq *q, struct MHD_Connection *con)
 		if (src && inet_ntop(sa->sa_family, src, addr, sizeof(addr)))
 			q->req.client_addr = hv_arena_strdup(&q->arena, addr);
 	}
+	if (q->srv->o.trust_proxy) {
+		const char *real = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Real-IP");
+		unsigned char bin[sizeof(struct in6_addr)];
+
+		if (real && (inet_pton(AF_INET, real, bin) == 1 || inet_pton(AF_INET6, real, bin) == 1))
+			q->req.client_addr = hv_arena_strdup(&q->arena, real);
+	}
 }
 
 static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
@@ -364,14 +373,22 @@ static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 	return ret;
 }
 
-static bool body_too_large(struct rq *q, struct MHD_Connection *con)
+/* A body over the limit but within DRAIN_FACTOR times it is read and thrown away before the 413
+ * goes out: a client (or a proxy such as nginx) still sending would otherwise meet a closed
+ * connection and never see the answer (nginx reports 502). Larger ones are refused at once. */
+#define DRAIN_FACTOR 8
+
+/* 0: within the limit (or no length given); 1: over it, drain; 2: refuse now. */
+static int body_too_large(struct rq *q, struct MHD_Connection *con)
 {
 	const char *cl =
 		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t limit = q->srv->o.body_limit;
 	int64_t n;
 
-	return cl && hv_str_to_i64(hv_str_cstr(cl), &n) &&
-	       (n < 0 || (uint64_t)n > q->srv->o.body_limit);
+	if (!cl || !hv_str_to_i64(hv_str_cstr(cl), &n) || (n >= 0 && (uint64_t)n <= limit))
+		return 0;
+	return n >= 0 && (uint64_t)n <= limit * DRAIN_FACTOR ? 1 : 2;
 }
 
 /* libmicrohttpd calls this at least twice per request: once after the head, then with each
@@ -384,6 +401,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	struct hv_server *srv = cls;
 	struct rq *q = *con_cls;
 	char detail[128];
+	int over;
 
 	(void)url;
 	(void)version;
@@ -392,7 +410,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	if (!q->started) {
 		q->started = true;
 		q->req.method = hv_method_parse(method);
-		if (body_too_large(q, con)) {
+		if ((over = body_too_large(q, con)) == 1) {
+			q->draining = true;
+			return MHD_YES;
+		}
+		if (over) {
 			/* Refused before reading it; MHD closes the connection after this answer.
 			 */
 			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
@@ -407,10 +429,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		*upload_data_size = 0;
 		if (q->answered)
 			return MHD_YES;
-		hv_buf_add(&q->body, upload_data, n);
-		if (q->body.failed) {
-			/* A chunked body with no length: refuse it the moment it crosses the limit.
-			 */
+		if (!q->draining) {
+			hv_buf_add(&q->body, upload_data, n);
+			q->draining = q->body.failed;
+		}
+		q->n_drained += n;
+		if (q->draining && q->n_drained > srv->o.body_limit * DRAIN_FACTOR) {
+			/* A chunked body with no length, far past the limit: refuse it now. */
 			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
 				 srv->o.body_limit);
 			return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
@@ -419,6 +444,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	}
 	if (q->answered)
 		return MHD_YES;
+	if (q->draining) {
+		snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
+			 srv->o.body_limit);
+		return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
+	}
 	if (memchr(q->body.data, '\0', q->body.len)) {
 		return answer_problem(q, con, HV_EINVAL, "the request body contains a NUL byte");
 	}
