@@ -181,7 +181,7 @@ int hv_ogc_snap_build(struct hv_store *s, struct hv_ogc_snap **out, struct hv_er
 
 	*out = NULL;
 	atomic_init(&snap->refs, 1);
-	hv_buf_init(&b.text, 0);
+	hv_buf_init(&b.text, (size_t)1 << 34); /* 16 GiB: a city far larger than Chicago */
 	if ((rc = hv_store_data_version(s, &snap->data_version, err)) ||
 	    (rc = hv_zones_load(s, 0, &b.z, err)))
 		goto out;
