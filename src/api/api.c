@@ -64,7 +64,8 @@ static void *refresh_loop(void *arg)
 			hv_log(HV_LOG_ERROR, "ogc refresh failed", "detail=\"%s\"", err.msg);
 		else if (rebuilt)
 			hv_log(HV_LOG_INFO, "ogc refreshed", "reason=%s", "data_version");
-		if (hv_time_now_ms() - last_purge_ms >= (int64_t)api->refresh_ms * PURGE_EVERY_PERIODS) {
+		if (hv_time_now_ms() - last_purge_ms >=
+		    (int64_t)api->refresh_ms * PURGE_EVERY_PERIODS) {
 			last_purge_ms = hv_time_now_ms();
 			hv_err_clear(&err);
 			if (hv_api_purge_sessions(api, &n_purged, &err))

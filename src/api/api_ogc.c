@@ -42,9 +42,9 @@
 #define T_OPENAPI "application/vnd.oai.openapi+json;version=3.0"
 #define CONF_BASE "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 
-#define COLL_ZONES	 HV_OGC_ZONES
-#define COLL_PROPERTIES	 HV_OGC_PROPERTIES
-#define COLL_COUNT	 HV_OGC_COLL_COUNT
+#define COLL_ZONES	HV_OGC_ZONES
+#define COLL_PROPERTIES HV_OGC_PROPERTIES
+#define COLL_COUNT	HV_OGC_COLL_COUNT
 
 static const struct {
 	const char *id, *title, *description;

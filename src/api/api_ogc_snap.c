@@ -28,10 +28,10 @@ struct feat {
 struct coll {
 	uint32_t *pos;
 	size_t n;
-	int gx, gy;		  /* 0: no feature has a geometry */
-	double x0, y0, cw, ch;	  /* the grid's origin and cell size, degrees */
-	uint32_t *cell_start;	  /* gx * gy + 1 offsets into cell_items */
-	uint32_t *cell_items;	  /* indexes into pos */
+	int gx, gy;	       /* 0: no feature has a geometry */
+	double x0, y0, cw, ch; /* the grid's origin and cell size, degrees */
+	uint32_t *cell_start;  /* gx * gy + 1 offsets into cell_items */
+	uint32_t *cell_items;  /* indexes into pos */
 };
 
 struct hv_ogc_snap {

@@ -52,8 +52,9 @@ int hv_crypto_tls_check(const char *cert_pem, size_t cert_len, const char *cert_
 		goto out;
 	}
 	if (X509_check_private_key(cert, key) != 1) {
-		rc = hv_err_set(err, HV_EINVAL, "%s is not the private key of the certificate in %s",
-				key_name, cert_name);
+		rc = hv_err_set(err, HV_EINVAL,
+				"%s is not the private key of the certificate in %s", key_name,
+				cert_name);
 		goto out;
 	}
 out:

@@ -57,7 +57,7 @@ struct rq {
 	int code;
 	size_t bytes;
 	bool started, answered;
-	bool draining;	   /* the body is over the limit: read and dropped, then a 413 */
+	bool draining;	    /* the body is over the limit: read and dropped, then a 413 */
 	uint64_t n_drained; /* body bytes received */
 };
 
@@ -346,7 +346,8 @@ static void fill_credentials(struct rq *q, struct MHD_Connection *con)
 		const char *real = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Real-IP");
 		unsigned char bin[sizeof(struct in6_addr)];
 
-		if (real && (inet_pton(AF_INET, real, bin) == 1 || inet_pton(AF_INET6, real, bin) == 1))
+		if (real &&
+		    (inet_pton(AF_INET, real, bin) == 1 || inet_pton(AF_INET6, real, bin) == 1))
 			q->req.client_addr = hv_arena_strdup(&q->arena, real);
 	}
 }

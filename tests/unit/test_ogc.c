@@ -55,7 +55,8 @@ static char *get(struct ctx *c, const char *target, int *code)
 					    &req.segs, &req.path, &err),
 			 HV_OK);
 	if (qm)
-		assert_int_equal(hv_query_parse(&a, qm + 1, strlen(qm + 1), &req.query, &err), HV_OK);
+		assert_int_equal(hv_query_parse(&a, qm + 1, strlen(qm + 1), &req.query, &err),
+				 HV_OK);
 	hv_resp_init(&resp, 0);
 	hv_router_dispatch(&c->r, &req, &resp);
 	*code = resp.status;
@@ -217,8 +218,8 @@ static void test_ogc_snapshot_same_pages(void **state)
 		int after = (int)(rnd(&seed) * 1200) - 100;
 
 		snprintf(t, sizeof(t), "/ogc/collections/%s/items?limit=%d%s%s%d",
-			 i % 2 ? "zones" : "properties", 1 + (int)(rnd(&seed) * 40),
-			 filters[i % 6], after > 0 ? "&after=" : "", after > 0 ? after : 0);
+			 i % 2 ? "zones" : "properties", 1 + (int)(rnd(&seed) * 40), filters[i % 6],
+			 after > 0 ? "&after=" : "", after > 0 ? after : 0);
 		if (after <= 0)
 			t[strlen(t) - 1] = '\0'; /* drop the trailing "0" */
 		assert_int_equal(same(c, t), 200);
