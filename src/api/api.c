@@ -15,16 +15,17 @@
 /* Expired sessions are swept every 30 refresh periods: a minute by default. */
 #define PURGE_EVERY_PERIODS 30
 
-int hv_api_purge_sessions(struct hv_api *api, int64_t *n_deleted, struct hv_err *err)
+int hv_api_purge_sessions(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			  struct hv_err *err)
 {
 	int rc;
 
 	*n_deleted = 0;
-	if ((rc = hv_store_begin(api->store, err)))
+	if ((rc = hv_store_begin(s, err)))
 		return rc;
-	if ((rc = hv_store_session_purge(api->store, hv_time_now_ms(), n_deleted, err)) ||
-	    (rc = hv_store_commit(api->store, err))) {
-		hv_store_rollback(api->store);
+	if ((rc = hv_store_session_purge(s, now_ms, n_deleted, err)) ||
+	    (rc = hv_store_commit(s, err))) {
+		hv_store_rollback(s);
 		return rc;
 	}
 	return HV_OK;
@@ -68,7 +69,7 @@ static void *refresh_loop(void *arg)
 		    (int64_t)api->refresh_ms * PURGE_EVERY_PERIODS) {
 			last_purge_ms = hv_time_now_ms();
 			hv_err_clear(&err);
-			if (hv_api_purge_sessions(api, &n_purged, &err))
+			if (hv_api_purge_sessions(api->store, last_purge_ms, &n_purged, &err))
 				hv_log(HV_LOG_ERROR, "session purge failed", "detail=\"%s\"",
 				       err.msg);
 			else if (n_purged)

@@ -422,11 +422,11 @@ static void test_api_purges_expired_sessions(void **state)
 	sleep_ms(400); /* the first sweep runs at the first tick */
 	add_session(f, "expired-1", id, now - 1000);
 	add_session(f, "live", id, now + 3600000);
-	assert_int_equal(hv_api_purge_sessions(api, &n, &f->err), HV_OK);
+	assert_int_equal(hv_api_purge_sessions(f->s, hv_time_now_ms(), &n, &f->err), HV_OK);
 	assert_int_equal(n, 1); /* the sweep is minded to delete what expired */
 	add_session(f, "expired-2", id, now - 1000);
 	sleep_ms(3600); /* the next sweep: 30 x 100 ms after the first */
-	assert_int_equal(hv_api_purge_sessions(api, &n, &f->err), HV_OK);
+	assert_int_equal(hv_api_purge_sessions(f->s, hv_time_now_ms(), &n, &f->err), HV_OK);
 	assert_int_equal(n, 0); /* expired-2 was already gone */
 	assert_int_equal(hv_store_session_get(f->s, "live", now, &ses, &f->err), HV_OK);
 	hv_api_free(api);
