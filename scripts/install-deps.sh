@@ -9,6 +9,9 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev libmicrohttpd-dev)
 if [ "$mode" = check ]; then
 	pkgs+=(libcmocka-dev python3 curl python3-owslib)
+	# tests/e2e/tls.sh makes a self-signed certificate; tests/e2e/nginx.sh runs nginx (as the
+	# test user, on loopback) in front of haven. Its package's own service is not needed.
+	pkgs+=(openssl nginx-light)
 	# The browser test: playwright-core (npm) drives Debian's chromium.
 	pkgs+=(chromium)
 fi

@@ -2,10 +2,13 @@
 /* Accounts over HTTP: the router's authenticator (session cookie with CSRF, or a Bearer API
  * token), POST /api/v1/login and /logout with an in-memory limit on failed logins, GET
  * /api/v1/me and the admin's GET /api/v1/users. Passwords and tokens are never logged. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -27,6 +30,8 @@
 #define LIMIT_PER_ADDRESS 20
 
 #define SESSION_TTL_MS (12 * 3600 * 1000)
+/* How long a login waits for an argon2id slot before answering 503. */
+#define HASH_WAIT_MS 2000
 #define COOKIE_NAME    "haven_session"
 
 struct limit_slot {
@@ -41,7 +46,60 @@ struct hv_api_auth {
 	/* A hash verified when the account does not exist, so that a wrong name takes as long
 	 * as a wrong password and timing does not reveal which names exist. */
 	char dummy_hash[HV_PWHASH_STR_MAX];
+	/* argon2id takes 64 MiB and tens of ms of one core: at most hash_cap at once (a counting
+	 * semaphore on a mutex and a monotonic condition variable, for the timed wait). */
+	pthread_mutex_t hash_mu;
+	pthread_cond_t hash_cv;
+	unsigned hash_cap, hashing, hash_peak;
 };
+
+/* ---- the argon2id cap ---- */
+
+static bool hash_enter(struct hv_api_auth *a, unsigned wait_ms)
+{
+	struct timespec until;
+	bool ok = true;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->hash_mu);
+	while (a->hashing >= a->hash_cap) {
+		if (pthread_cond_timedwait(&a->hash_cv, &a->hash_mu, &until) == ETIMEDOUT &&
+		    a->hashing >= a->hash_cap) {
+			ok = false;
+			break;
+		}
+	}
+	if (ok && ++a->hashing > a->hash_peak)
+		a->hash_peak = a->hashing;
+	pthread_mutex_unlock(&a->hash_mu);
+	return ok;
+}
+
+static void hash_leave(struct hv_api_auth *a)
+{
+	pthread_mutex_lock(&a->hash_mu);
+	a->hashing--;
+	pthread_cond_signal(&a->hash_cv);
+	pthread_mutex_unlock(&a->hash_mu);
+}
+
+void hv_api_auth_hash_cap(struct hv_api *api, unsigned cap, unsigned *peak)
+{
+	struct hv_api_auth *a = api->auth;
+
+	pthread_mutex_lock(&a->hash_mu);
+	if (cap)
+		a->hash_cap = cap;
+	if (peak)
+		*peak = a->hash_peak;
+	pthread_mutex_unlock(&a->hash_mu);
+}
 
 /* ---- the login limiter (call with mu held) ---- */
 
@@ -201,8 +259,9 @@ static bool authenticate(void *ctx, const struct hv_route *rt, struct hv_req *re
 
 static const char *cookie_attrs(const struct hv_req *req)
 {
-	/* Secure once the server is reached over TLS (its public URL says https). */
-	bool tls = req->public_url && strncmp(req->public_url, "https://", 8) == 0;
+	/* Secure once the server is reached over TLS (served over TLS, or behind a TLS proxy
+	 * whose public URL says https). */
+	bool tls = req->tls || (req->public_url && strncmp(req->public_url, "https://", 8) == 0);
 
 	return tls ? "; HttpOnly; SameSite=Strict; Path=/; Secure"
 		   : "; HttpOnly; SameSite=Strict; Path=/";
@@ -296,7 +355,7 @@ bool hv_api_login_start(struct hv_req *req, struct hv_resp *resp, const char *na
 	char th[HV_SHA256_HEX_LEN], ch[HV_SHA256_HEX_LEN], old[HV_SHA256_HEX_LEN];
 	struct hv_store *s;
 	struct hv_err err;
-	int64_t now = hv_time_now_ms(), wait_s;
+	int64_t now = hv_time_now_ms(), wait_s, n_purged;
 	bool found, ok;
 	int rc;
 
@@ -326,7 +385,14 @@ bool hv_api_login_start(struct hv_req *req, struct hv_resp *resp, const char *na
 		return false;
 	}
 	found = rc == HV_OK;
+	if (!hash_enter(a, HASH_WAIT_MS)) {
+		hv_resp_problem(resp, HV_HTTP_EUNAVAIL,
+				"too many logins at once; retry in a second");
+		hv_resp_header(resp, "Retry-After", "1");
+		return false;
+	}
 	ok = hv_password_verify(found ? u->password_hash : a->dummy_hash, password);
+	hash_leave(a);
 	ok = ok && found && !u->disabled && hv_role_parse(u->role) < HV_ROLE_PUBLIC;
 	pthread_mutex_lock(&a->mu);
 	if (ok) {
@@ -355,6 +421,9 @@ bool hv_api_login_start(struct hv_req *req, struct hv_resp *resp, const char *na
 		if ((rc = hv_store_session_delete(s, old, &err)))
 			goto fail;
 	}
+	/* Expired sessions go at every login too, not only on the server's periodic sweep. */
+	if ((rc = hv_store_session_purge(s, now, &n_purged, &err)))
+		goto fail;
 	if ((rc = hv_store_session_add(s, th, u->id, ch, now, now + SESSION_TTL_MS, &err)) ||
 	    (rc = hv_store_commit(s, &err)))
 		goto fail;
@@ -418,7 +487,7 @@ const char *hv_api_session_end(struct hv_req *req, struct hv_err *err)
 			return NULL;
 		}
 	}
-	return req->public_url && strncmp(req->public_url, "https://", 8) == 0
+	return strstr(cookie_attrs(req), "Secure")
 		       ? COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Secure; Max-Age=0"
 		       : COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0";
 }
@@ -505,6 +574,8 @@ void hv_api_auth_free(struct hv_api_auth *a)
 	if (!a)
 		return;
 	pthread_mutex_destroy(&a->mu);
+	pthread_mutex_destroy(&a->hash_mu);
+	pthread_cond_destroy(&a->hash_cv);
 	free(a);
 }
 
@@ -544,7 +615,16 @@ int hv_api_auth_register(struct hv_api *api, struct hv_router *r, struct hv_err 
 	if (!api->auth) {
 		struct hv_api_auth *a = hv_xcalloc(1, sizeof(*a));
 
+		pthread_condattr_t ca;
+		long n_cores = sysconf(_SC_NPROCESSORS_ONLN);
+
 		pthread_mutex_init(&a->mu, NULL);
+		pthread_mutex_init(&a->hash_mu, NULL);
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&a->hash_cv, &ca);
+		pthread_condattr_destroy(&ca);
+		a->hash_cap = n_cores > 0 ? (unsigned)n_cores : 1;
 		hv_token_new(pw);
 		if ((rc = hv_password_hash(pw, a->dummy_hash, err))) {
 			hv_api_auth_free(a);

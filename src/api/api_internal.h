@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "crypto/password.h"
+#include "api/api_ogc.h"
 #include "registry/lookup.h"
 #include "store/store.h"
 
@@ -22,6 +23,8 @@ struct hv_api {
 	unsigned refresh_ms;
 	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
 	struct hv_ledger_committer *committer; /* NULL until hv_api_ledger_start */
+	struct hv_ogc_live *ogc;  /* the OGC items snapshot (api_ogc_snap.c) */
+	bool ogc_use_store;	  /* tests: answer OGC requests from the store instead */
 };
 
 /* The server's ledger committer, or NULL when it was not started: a handler that appends

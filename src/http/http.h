@@ -104,6 +104,7 @@ struct hv_req {
 	/* The form in the body of a route with HV_ROUTE_FORM (the router parses it before the
 	 * authenticator, which reads its csrf_token field). Empty for other routes. */
 	struct hv_form *form;
+	bool tls;		    /* the request came over TLS (cookies get Secure) */
 	/* Who the router's authenticator found (role above; name in the arena, NULL: public). */
 	const char *user_name;
 	int64_t user_id;  /* 0 for the public and API tokens */

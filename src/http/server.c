@@ -43,6 +43,7 @@ struct hv_server {
 	pthread_key_t store_key; /* this worker thread's store connection */
 	atomic_uint in_flight;
 	uint16_t port;
+	bool tls;
 };
 
 /* One request: created when MHD has read the request line, freed when MHD says it completed. */
@@ -58,6 +59,8 @@ struct rq {
 	size_t body_limit; /* the matched route's, or the server's */
 	bool binary;	   /* the route takes any bytes (an uploaded file) */
 	bool started, answered;
+	bool draining;	    /* the body is over the limit: read and dropped, then a 413 */
+	uint64_t n_drained; /* body bytes received */
 };
 
 #define LOG_PATH_MAX 200
@@ -343,6 +346,14 @@ static void fill_credentials(struct rq *q, struct MHD_Connection *con)
 		if (src && inet_ntop(sa->sa_family, src, addr, sizeof(addr)))
 			q->req.client_addr = hv_arena_strdup(&q->arena, addr);
 	}
+	if (q->srv->o.trust_proxy) {
+		const char *real = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Real-IP");
+		unsigned char bin[sizeof(struct in6_addr)];
+
+		if (real &&
+		    (inet_pton(AF_INET, real, bin) == 1 || inet_pton(AF_INET6, real, bin) == 1))
+			q->req.client_addr = hv_arena_strdup(&q->arena, real);
+	}
 }
 
 static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
@@ -356,6 +367,7 @@ static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 	q->req.body = q->body.data;
 	q->req.body_len = q->body.len;
 	q->req.public_url = q->srv->public_url;
+	q->req.tls = q->srv->tls;
 	q->req.store_fn = thread_store;
 	q->req.store_ctx = q->srv;
 	fill_credentials(q, con);
@@ -366,13 +378,30 @@ static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 	return ret;
 }
 
-static bool body_too_large(struct rq *q, struct MHD_Connection *con)
+/* A body over the limit but within DRAIN_FACTOR times it is read and thrown away before the 413
+ * goes out: a client (or a proxy such as nginx) still sending would otherwise meet a closed
+ * connection and never see the answer (nginx reports 502). Larger ones are refused at once. */
+#define DRAIN_FACTOR 8
+#define DRAIN_MAX    ((uint64_t)64 << 20)
+
+/* How much of an over-limit body is drained: an upload route's large limit must not make the
+ * server read gigabytes it will refuse anyway. */
+static uint64_t drain_cap(uint64_t limit)
+{
+	return limit * DRAIN_FACTOR < limit + DRAIN_MAX ? limit * DRAIN_FACTOR : limit + DRAIN_MAX;
+}
+
+/* 0: within the limit (or no length given); 1: over it, drain; 2: refuse now. */
+static int body_too_large(struct rq *q, struct MHD_Connection *con)
 {
 	const char *cl =
 		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t limit = q->body_limit;
 	int64_t n;
 
-	return cl && hv_str_to_i64(hv_str_cstr(cl), &n) && (n < 0 || (uint64_t)n > q->body_limit);
+	if (!cl || !hv_str_to_i64(hv_str_cstr(cl), &n) || (n >= 0 && (uint64_t)n <= limit))
+		return 0;
+	return n >= 0 && (uint64_t)n <= drain_cap(limit) ? 1 : 2;
 }
 
 /* The body limit and kind of the route this request is for: an upload route takes far more
@@ -413,6 +442,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	struct hv_server *srv = cls;
 	struct rq *q = *con_cls;
 	char detail[128];
+	int over;
 
 	(void)url;
 	(void)version;
@@ -422,7 +452,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		q->started = true;
 		q->req.method = hv_method_parse(method);
 		route_limits(q);
-		if (body_too_large(q, con)) {
+		if ((over = body_too_large(q, con)) == 1) {
+			q->draining = true;
+			return MHD_YES;
+		}
+		if (over) {
 			/* Refused before reading it; MHD closes the connection after this answer.
 			 */
 			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
@@ -437,10 +471,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		*upload_data_size = 0;
 		if (q->answered)
 			return MHD_YES;
-		hv_buf_add(&q->body, upload_data, n);
-		if (q->body.failed) {
-			/* A chunked body with no length: refuse it the moment it crosses the limit.
-			 */
+		if (!q->draining) {
+			hv_buf_add(&q->body, upload_data, n);
+			q->draining = q->body.failed;
+		}
+		q->n_drained += n;
+		if (q->draining && q->n_drained > drain_cap(q->body_limit)) {
+			/* A chunked body with no length, far past the limit: refuse it now. */
 			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
 				 q->body_limit);
 			return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
@@ -449,6 +486,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	}
 	if (q->answered)
 		return MHD_YES;
+	if (q->draining) {
+		snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
+			 q->body_limit);
+		return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
+	}
 	if (!q->binary && memchr(q->body.data, '\0', q->body.len)) {
 		return answer_problem(q, con, HV_EINVAL, "the request body contains a NUL byte");
 	}
@@ -504,14 +546,25 @@ int hv_server_start(const struct hv_server_opts *opts, const struct hv_router *r
 	}
 	sa.sin_port = htons(srv->o.port);
 	srv->router = r;
+	srv->tls = srv->o.tls_cert_pem != NULL;
 	srv->db_path = hv_xstrdup(opts->db_path ? opts->db_path : "haven.db");
 	srv->public_url = hv_xstrdup(opts->public_url ? opts->public_url : "");
 	atomic_init(&srv->in_flight, 0);
 	pthread_key_create(&srv->store_key, store_close_cb);
 	reqlog_init(&srv->log);
+	if (srv->o.tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		hv_err_set(err, HV_EINVAL,
+			   "TLS: this libmicrohttpd was built without TLS support (GnuTLS)");
+		goto fail;
+	}
+	/* An empty key and certificate are ignored by libmicrohttpd without MHD_USE_TLS. */
 	srv->mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, srv->o.port, NULL,
-		NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			(srv->o.tls_cert_pem ? MHD_USE_TLS : 0),
+		srv->o.port, NULL, NULL, on_access, srv, MHD_OPTION_HTTPS_MEM_KEY,
+		srv->o.tls_key_pem ? srv->o.tls_key_pem : "", MHD_OPTION_HTTPS_MEM_CERT,
+		srv->o.tls_cert_pem ? srv->o.tls_cert_pem : "", MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, srv->o.n_threads, MHD_OPTION_CONNECTION_LIMIT,
 		srv->o.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->o.per_ip_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->o.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -519,8 +572,10 @@ int hv_server_start(const struct hv_server_opts *opts, const struct hv_router *r
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK,
 		no_unescape, NULL, MHD_OPTION_END);
 	if (!srv->mhd) {
-		hv_err_set(err, HV_EIO, "cannot listen on %s:%u (in use, or not allowed)",
-			   srv->o.host, (unsigned)srv->o.port);
+		hv_err_set(err, HV_EIO, "cannot listen on %s:%u (in use, or not allowed%s)",
+			   srv->o.host, (unsigned)srv->o.port,
+			   srv->o.tls_cert_pem ? ", or TLS refused the certificate and key" : "");
+	fail:
 		pthread_key_delete(srv->store_key);
 		reqlog_release(&srv->log);
 		free(srv->db_path);

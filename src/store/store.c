@@ -197,6 +197,12 @@ int hv_store_session_delete(struct hv_store *s, const char *token_hash, struct h
 	return s->ops->session_delete(s, token_hash, err);
 }
 
+int hv_store_session_purge(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			   struct hv_err *err)
+{
+	return s->ops->session_purge(s, now_ms, n_deleted, err);
+}
+
 int hv_store_token_add(struct hv_store *s, const char *token_hash, const char *name,
 		       const char *role, int64_t now_ms, int64_t *id, struct hv_err *err)
 {

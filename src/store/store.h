@@ -202,6 +202,10 @@ int hv_store_session_get(struct hv_store *s, const char *token_hash, int64_t now
 			 struct hv_session *out, struct hv_err *err);
 /* Ends a session (in a transaction); absent is not an error. */
 int hv_store_session_delete(struct hv_store *s, const char *token_hash, struct hv_err *err);
+/* Deletes every session expired at now_ms (expires_ms <= now_ms; in a transaction); *n_deleted
+ * says how many. */
+int hv_store_session_purge(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			   struct hv_err *err);
 
 /* Records an API token by the hex SHA-256 of its secret (in a transaction). */
 int hv_store_token_add(struct hv_store *s, const char *token_hash, const char *name,

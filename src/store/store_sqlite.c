@@ -41,6 +41,7 @@ enum stmt_id {
 	ST_SESSION_INSERT,
 	ST_SESSION_GET,
 	ST_SESSION_DELETE,
+	ST_SESSION_PURGE,
 	ST_TOKEN_INSERT,
 	ST_TOKEN_GET,
 	ST_TOKEN_REVOKE,
@@ -134,6 +135,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   " FROM sessions s JOIN users u ON u.id = s.user_id"
 			   " WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND u.disabled = 0",
 	[ST_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+	[ST_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_ms <= ?1",
 	[ST_TOKEN_INSERT] = "INSERT INTO api_tokens(token_hash, name, role, created_ms)"
 			    " VALUES (?1, ?2, ?3, ?4)",
 	[ST_TOKEN_GET] = "SELECT id, name, role, created_ms FROM api_tokens"
@@ -925,6 +927,23 @@ static int sq_session_delete(struct hv_store *s, const char *token_hash, struct 
 	return step_done(q, st, "end session", err);
 }
 
+static int sq_session_purge(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			    struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	*n_deleted = 0;
+	if (!(st = write_stmt(q, ST_SESSION_PURGE, err)))
+		return HV_ESTORE;
+	sqlite3_bind_int64(st, 1, now_ms);
+	if ((rc = step_done(q, st, "delete expired sessions", err)))
+		return rc;
+	*n_deleted = sqlite3_changes(q->db);
+	return HV_OK;
+}
+
 static int sq_token_add(struct hv_store *s, const char *token_hash, const char *name,
 			const char *role, int64_t now_ms, int64_t *id, struct hv_err *err)
 {
@@ -1045,6 +1064,7 @@ static const struct hv_store_ops sqlite_ops = {
 	.session_add = sq_session_add,
 	.session_get = sq_session_get,
 	.session_delete = sq_session_delete,
+	.session_purge = sq_session_purge,
 	.token_add = sq_token_add,
 	.token_get = sq_token_get,
 	.token_revoke = sq_token_revoke,
