@@ -32,6 +32,14 @@ int hv_api_purge_sessions(struct hv_store *s, int64_t now_ms, int64_t *n_deleted
 	return HV_OK;
 }
 
+void hv_api_refresh_soon(struct hv_api *api)
+{
+	pthread_mutex_lock(&api->mu);
+	api->kick = true;
+	pthread_cond_signal(&api->cv);
+	pthread_mutex_unlock(&api->mu);
+}
+
 static void *refresh_loop(void *arg)
 {
 	struct hv_api *api = arg;
@@ -49,11 +57,12 @@ static void *refresh_loop(void *arg)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		while (!api->stop &&
+		while (!api->stop && !api->kick &&
 		       pthread_cond_timedwait(&api->cv, &api->mu, &until) != ETIMEDOUT)
 			;
 		if (api->stop)
 			break;
+		api->kick = false;
 		/* Build outside the lock: readers never wait for it, and neither does stop. */
 		pthread_mutex_unlock(&api->mu);
 		hv_err_clear(&err);

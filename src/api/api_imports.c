@@ -99,7 +99,7 @@ static int write_all(const char *path, const char *data, size_t len, struct hv_e
 	return rc;
 }
 
-int hv_api_import_run(struct hv_req *req, const struct hv_api_import_in *in,
+int hv_api_import_run(struct hv_api *api, struct hv_req *req, const struct hv_api_import_in *in,
 		      struct hv_import_report *rep, struct hv_err *err)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -144,6 +144,8 @@ int hv_api_import_run(struct hv_req *req, const struct hv_api_import_in *in,
 	if ((rc = hv_req_store(req, &s, err)))
 		goto out;
 	rc = hv_registry_import(s, &o, rep, err);
+	if (rc == HV_OK && !o.dry_run)
+		hv_api_refresh_soon(api);
 	if (rc) {
 		strip_dir(err, dir);
 		/* The file is the client's: anything but the store failing is a bad request. */
@@ -180,7 +182,7 @@ static void imports_post(struct hv_req *req, struct hv_resp *resp)
 	int rc;
 
 	hv_err_clear(&err);
-	if ((rc = hv_api_import_run(req, &in, &rep, &err))) {
+	if ((rc = hv_api_import_run(req->ctx, req, &in, &rep, &err))) {
 		hv_api_fail(resp, rc, &err);
 		return;
 	}

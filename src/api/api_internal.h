@@ -20,6 +20,7 @@ struct hv_api {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop, started;
+	bool kick; /* refresh now (this server changed the data), not at the next period */
 	unsigned refresh_ms;
 	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
 	struct hv_ledger_committer *committer; /* NULL until hv_api_ledger_start */
@@ -30,6 +31,9 @@ struct hv_api {
 /* The server's ledger committer, or NULL when it was not started: a handler that appends
  * records submits its work there (one durable transaction per batch). */
 struct hv_ledger_committer *hv_api_committer(struct hv_api *api);
+
+/* Wakes the refresh thread so the snapshots pick up a change this server just made. */
+void hv_api_refresh_soon(struct hv_api *api);
 
 int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 int hv_api_properties_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
@@ -81,8 +85,9 @@ struct hv_api_import_in {
 /* Checks the parameters, writes the file into a private temporary directory, runs the importer
  * on it with req's store and removes the copy. Fills *rep (caller releases) on success. Errors
  * name the parameter, or the file, row and field; a bad file is HV_EINVAL, a store failure
- * HV_ESTORE; either way nothing is stored. */
-int hv_api_import_run(struct hv_req *req, const struct hv_api_import_in *in,
+ * HV_ESTORE; either way nothing is stored. A stored import wakes api's refresh thread, so the
+ * lookup and the map see it at once rather than at the next period. */
+int hv_api_import_run(struct hv_api *api, struct hv_req *req, const struct hv_api_import_in *in,
 		      struct hv_import_report *rep, struct hv_err *err);
 int hv_api_imports_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 /* GET /api: the OpenAPI 3.0 document of every /api/v1 route in r, built from the table. */

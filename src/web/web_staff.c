@@ -448,7 +448,7 @@ static void imports_post(struct hv_req *req, struct hv_resp *resp)
 	in.filename = base_name(file->filename);
 	in.data = file->value;
 	in.len = file->len;
-	if ((rc = hv_api_import_run(req, &in, &rep, &err))) {
+	if ((rc = hv_api_import_run(((struct hv_web *)req->ctx)->api, req, &in, &rep, &err))) {
 		if (hv_http_code(rc) >= 500) {
 			hv_api_fail(resp, rc, &err);
 			return;

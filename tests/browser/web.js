@@ -181,10 +181,18 @@ async function answerText(page) {
 }
 
 async function publicMap(page) {
-	await page.goto(base + '/');
-	await page.waitForFunction(() => window.havenMap && window.havenMap.ready, null, { timeout: 20000 });
-	const st = await page.evaluate(() => ({ error: window.havenMap.error, zones: window.havenMap.zones,
-		layers: window.havenMap.layer ? window.havenMap.layer.getLayers().length : -1 }));
+	// The server's snapshots pick the import up within moments (the import wakes their refresh):
+	// load the map until its zones hold the lot, or give up after 20 s.
+	let st = null;
+	await poll(async () => {
+		await page.goto(base + '/');
+		await page.waitForFunction(() => window.havenMap && window.havenMap.ready, null,
+			{ timeout: 20000 });
+		st = await page.evaluate(() => ({ error: window.havenMap.error,
+			zones: window.havenMap.zones,
+			layers: window.havenMap.layer ? window.havenMap.layer.getLayers().length : -1 }));
+		return st.error || st.zones.some((z) => z.name === LOT.name) ? st : null;
+	}, 20000);
 	check('the map loaded its zones without error', !st.error, st.error);
 	check('the map\'s zone layer holds the imported lot',
 		st.zones.some((z) => z.name === LOT.name) && st.layers >= 1, JSON.stringify(st));
