@@ -120,7 +120,8 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 	if ((rc = hv_router_add(r, &health, err)) || (rc = hv_api_lookup_register(api, r, err)) ||
 	    (rc = hv_api_properties_register(api, r, err)) ||
 	    (rc = hv_api_scopes_register(api, r, err)) ||
-	    (rc = hv_api_auth_register(api, r, err)) || (rc = hv_api_ogc_register(api, r, err)))
+	    (rc = hv_api_auth_register(api, r, err)) || (rc = hv_api_ogc_register(api, r, err)) ||
+	    (rc = hv_api_sign_templates_register(api, r, err)))
 		return rc;
 	return HV_OK;
 }

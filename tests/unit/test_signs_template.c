@@ -334,7 +334,7 @@ static void test_signs_template_store_refuses_bad(void **state)
 	assert_non_null(strstr(err.msg, "$.languages.fr"));
 	assert_int_equal(hv_sign_template_store(f->s, "x", good, strlen(good), "ana", 12, &v, &err),
 			 HV_EINVAL);
-	assert_non_null(strstr(err.msg, "$.name: \"t\" but the template is \"x\""));
+	assert_non_null(strstr(err.msg, "$.name: \"t\" does not match the template name \"x\""));
 	assert_int_equal(hv_store_sign_template_versions(f->s, "t", collect, &l, &err), HV_OK);
 	assert_int_equal(l.n, 1);
 	memset(&l, 0, sizeof(l));
