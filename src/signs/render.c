@@ -50,6 +50,9 @@ struct box {
 	double dx, dy;      /* where the layout's origin goes inside it */
 	double font_pt;
 	PangoLayout *layout;
+	const char *family;
+	bool bold, italic;
+	int align;
 	const char *role, *lang;
 	const char *text;
 	bool rtl;
@@ -163,6 +166,10 @@ static int fit(struct rd *r, struct box *b, const char *text, const struct style
 		}
 	}
 	b->text = text;
+	b->family = st->family;
+	b->bold = st->bold;
+	b->italic = st->italic;
+	b->align = st->align == PANGO_ALIGN_CENTER ? 1 : st->align == PANGO_ALIGN_RIGHT ? 2 : 0;
 	pango_layout_set_text(b->layout, text, -1);
 	pango_layout_set_width(b->layout, (int)floor(b->w * PANGO_SCALE));
 	/* With auto direction, LEFT means the paragraph's start: right for Arabic and Urdu. */
@@ -251,6 +258,12 @@ static void report(struct rd *r, const struct box *b, size_t page)
 	in.logical_w = log.width / (double)PANGO_SCALE;
 	in.logical_h = log.height / (double)PANGO_SCALE;
 	in.font_pt = b->font_pt;
+	in.origin_x = b->x + b->dx;
+	in.origin_y = b->y + b->dy;
+	in.family = b->family;
+	in.bold = b->bold;
+	in.italic = b->italic;
+	in.align = b->align;
 	in.unknown_glyphs = pango_layout_get_unknown_glyphs_count(b->layout);
 	in.rtl = b->rtl;
 	r->job->on_box(r->job->box_ctx, &in);
