@@ -129,14 +129,15 @@ static void bare_text(cairo_t *cr, const struct rec_box *b, const char *text)
 	if (b->lang) {
 		PangoAttrList *al = pango_attr_list_new();
 
-		pango_attr_list_insert(al, pango_attr_language_new(pango_language_from_string(b->lang)));
+		pango_attr_list_insert(
+			al, pango_attr_language_new(pango_language_from_string(b->lang)));
 		pango_layout_set_attributes(l, al);
 		pango_attr_list_unref(al);
 	}
 	pango_layout_set_width(l, (int)(b->w * PANGO_SCALE));
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_auto_dir(l, TRUE);
-	pango_layout_set_alignment(l, b->align == 1	  ? PANGO_ALIGN_CENTER
+	pango_layout_set_alignment(l, b->align == 1   ? PANGO_ALIGN_CENTER
 				      : b->align == 2 ? PANGO_ALIGN_RIGHT
 						      : PANGO_ALIGN_LEFT);
 	pango_layout_set_text(l, text, -1);
@@ -191,10 +192,12 @@ static int bare_run(const struct recording *rec, const struct hv_sign_page *page
 				snprintf(buf, sizeof(buf), "Serial %s", pages[i].serial);
 				text = buf;
 			} else if (b->is_small) {
-				snprintf(buf, sizeof(buf), "%s\n%s\nSource id %s\nVerify this sign: %s",
+				snprintf(buf, sizeof(buf),
+					 "%s\n%s\nSource id %s\nVerify this sign: %s",
 					 pages[i].property_name ? pages[i].property_name : "",
 					 pages[i].address ? pages[i].address : "",
-					 pages[i].source_id ? pages[i].source_id : "", pages[i].url);
+					 pages[i].source_id ? pages[i].source_id : "",
+					 pages[i].url);
 				text = buf;
 			}
 			cairo_set_source_rgb(cr, 0, 0, 0);
@@ -226,9 +229,8 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static struct result in_child(int which, const struct hv_sign_job *job,
-			      const struct recording *rec, const struct hv_sign_page *pages,
-			      size_t n, const char *out)
+static struct result in_child(int which, const struct hv_sign_job *job, const struct recording *rec,
+			      const struct hv_sign_page *pages, size_t n, const char *out)
 {
 	struct result res = {0};
 	struct rusage ru;
@@ -282,9 +284,12 @@ int main(int argc, char **argv)
 	size_t n = 4000;
 	int runs = 3, c;
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},	{"scope", required_argument, NULL, 's'},
-		{"n", required_argument, NULL, 'n'},	{"size", required_argument, NULL, 'z'},
-		{"runs", required_argument, NULL, 'r'}, {"dir", required_argument, NULL, 'o'},
+		{"db", required_argument, NULL, 'd'},
+		{"scope", required_argument, NULL, 's'},
+		{"n", required_argument, NULL, 'n'},
+		{"size", required_argument, NULL, 'z'},
+		{"runs", required_argument, NULL, 'r'},
+		{"dir", required_argument, NULL, 'o'},
 		{0},
 	};
 	struct hv_store *s = NULL;
@@ -294,19 +299,31 @@ int main(int argc, char **argv)
 	struct hv_property_filter f = {0};
 	struct recording rec = {0};
 	struct hv_sign_render_stats st = {0};
-	struct hv_sign_job job = {.template_name = "city", .variant = "lot", .langs = langs,
-				  .n_langs = 4};
+	struct hv_sign_job job = {
+		.template_name = "city", .variant = "lot", .langs = langs, .n_langs = 4};
 	struct result hr[16], br[16];
 	char out_h[512], out_b[512], out_1[512];
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 's': scope = optarg; break;
-		case 'n': n = strtoul(optarg, NULL, 10); break;
-		case 'z': size = optarg; break;
-		case 'r': runs = (int)strtol(optarg, NULL, 10); break;
-		case 'o': dir = optarg; break;
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			scope = optarg;
+			break;
+		case 'n':
+			n = strtoul(optarg, NULL, 10);
+			break;
+		case 'z':
+			size = optarg;
+			break;
+		case 'r':
+			runs = (int)strtol(optarg, NULL, 10);
+			break;
+		case 'o':
+			dir = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: bench_signs --db DB --scope NAME [--n 4000] "
 					"[--size letter] [--runs 3] [--dir DIR]\n");
@@ -384,8 +401,8 @@ int main(int argc, char **argv)
 		hr[r] = in_child(0, &job, &rec, col.pages, n, out_h);
 		br[r] = in_child(1, &job, &rec, col.pages, n, out_b);
 		if (hr[r].status || br[r].status) {
-			fprintf(stderr, "bench_signs: a run failed (haven %d, bare %d)\n", hr[r].status,
-				br[r].status);
+			fprintf(stderr, "bench_signs: a run failed (haven %d, bare %d)\n",
+				hr[r].status, br[r].status);
 			return 1;
 		}
 	}

@@ -12,13 +12,15 @@ static const char signs_usage[] =
 	"       haven [--db PATH] signs template set NAME FILE [--by USER]\n"
 	"\n"
 	"Sign templates are JSON documents: the city's name, the order's citation, the seal\n"
-	"(a base64 PNG) and, per language (BCP 47: en es pl zh-Hans zh-Hant ar ur ko tl uk ru hi),\n"
+	"(a base64 PNG) and, per language (BCP 47: en es pl zh-Hans zh-Hant ar ur ko tl uk ru "
+	"hi),\n"
 	"whether the translation is reviewed, a heading and a body text for each variant (lot,\n"
 	"building-public, non-public); \"{city}\" in a text becomes the city's name. Built in:\n"
 	"'city' (city property) and 'private' (private opt-in), in all 12 languages, English\n"
 	"reviewed; 'show' prints one to start from. 'set' validates a document (errors name the\n"
 	"JSON path: $.languages.ar.body.lot) and stores it as the template's next version;\n"
-	"earlier versions stay. Signs print from the current version.\n";
+	"earlier versions stay. Signs print from the current version. A document may name its\n"
+	"seal as \"seal_png_path\" (a PNG, relative to the document): 'set' embeds it.\n";
 
 struct signs_group {
 	const char *name;

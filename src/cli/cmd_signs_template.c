@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/xalloc.h"
 #include "signs/template.h"
 #include "store/sign_templates.h"
 
@@ -20,7 +21,11 @@ struct tpl_opts {
 
 static int parse_opts(int argc, char **argv, struct tpl_opts *o)
 {
-	enum { O_VERSION = 256, O_BY, O_JSON };
+	enum {
+		O_VERSION = 256,
+		O_BY,
+		O_JSON
+	};
 	static const struct option opts[] = {
 		{"version", required_argument, NULL, O_VERSION},
 		{"by", required_argument, NULL, O_BY},
@@ -194,8 +199,21 @@ static int tpl_set(struct hv_store *s, int argc, char **argv)
 		by = "cli";
 	if ((rc = hv_fs_read_file(argv[optind + 1], HV_SIGN_TEMPLATE_DOC_MAX, &doc, &len, &err)))
 		return hv_cli_fail(&err);
-	rc = hv_sign_template_store(s, argv[optind], doc, len, by, hv_time_now_ms(), &version,
-				    &err);
+	{
+		/* A seal given as a file beside the document is embedded before storing. */
+		char *dir = hv_xstrdup(argv[optind + 1]), *slash = strrchr(dir, '/'), *full = NULL;
+		size_t full_len = 0;
+
+		if (slash)
+			*slash = '\0';
+		rc = hv_sign_template_inline_seal(doc, len, slash ? dir : ".", &full, &full_len,
+						  &err);
+		if (!rc)
+			rc = hv_sign_template_store(s, argv[optind], full, full_len, by,
+						    hv_time_now_ms(), &version, &err);
+		free(full);
+		free(dir);
+	}
 	free(doc);
 	if (rc) {
 		hv_err_prefix(&err, rc, "%s", argv[optind + 1]);

@@ -46,8 +46,8 @@ static _Thread_local PangoFontMap *thread_fm;
 static const double blue[3] = {0.05, 0.22, 0.42};
 
 struct box {
-	double x, y, w, h;  /* the box on the trim page */
-	double dx, dy;      /* where the layout's origin goes inside it */
+	double x, y, w, h; /* the box on the trim page */
+	double dx, dy;	   /* where the layout's origin goes inside it */
 	double font_pt;
 	PangoLayout *layout;
 	const char *family;
@@ -69,12 +69,12 @@ struct rd {
 	const struct hv_sign_job *job;
 	struct hv_sign_template *tpl;
 	enum hv_sign_variant variant;
-	double W, H;    /* trim size */
-	double off;     /* trim origin on the media: bleed + slug, or 0 */
+	double W, H; /* trim size */
+	double off;  /* trim origin on the media: bleed + slug, or 0 */
 	double media_w, media_h;
-	double m;       /* margin */
-	double hb;      /* header band height */
-	double bb;      /* bottom band height */
+	double m;	  /* margin */
+	double hb;	  /* header band height */
+	double bb;	  /* bottom band height */
 	double qx, qy, q; /* the QR square */
 	PangoContext *ctx;
 	cairo_surface_t *seal;
@@ -146,8 +146,8 @@ struct style {
 
 /* Lays text out in b at the largest size <= max_pt that fits (wrapping at word, else character
  * boundaries); HV_ELIMIT when even HV_SIGN_MIN_FONT_PT does not, or when a glyph is missing. */
-static int fit(struct rd *r, struct box *b, const char *text, const struct style *st,
-	       double max_pt, struct hv_err *err)
+static int fit(struct rd *r, struct box *b, const char *text, const struct style *st, double max_pt,
+	       struct hv_err *err)
 {
 	double lo = HV_SIGN_MIN_FONT_PT, hi = max_pt, x0, y0, x1, y1;
 	int unknown;
@@ -159,8 +159,9 @@ static int fit(struct rd *r, struct box *b, const char *text, const struct style
 		if (st->pango_lang) {
 			PangoAttrList *al = pango_attr_list_new();
 
-			pango_attr_list_insert(al, pango_attr_language_new(
-							   pango_language_from_string(st->pango_lang)));
+			pango_attr_list_insert(al,
+					       pango_attr_language_new(
+						       pango_language_from_string(st->pango_lang)));
 			pango_layout_set_attributes(b->layout, al);
 			pango_attr_list_unref(al);
 		}
@@ -220,7 +221,8 @@ static int fit(struct rd *r, struct box *b, const char *text, const struct style
 		return hv_err_set(err, HV_ELIMIT,
 				  "%s%s%s text \"%.60s\": %d character(s) no installed font draws "
 				  "(fonts-noto-core, fonts-noto-cjk)",
-				  b->lang ? b->lang : "", b->lang ? " " : "", b->role, text, unknown);
+				  b->lang ? b->lang : "", b->lang ? " " : "", b->role, text,
+				  unknown);
 	union_extents(b->layout, &x0, &y0, &x1, &y1);
 	b->dx = x0 < 0 ? -x0 : (x1 > b->w ? b->w - x1 : 0);
 	b->dy = -y0;
@@ -271,8 +273,8 @@ static void report(struct rd *r, const struct box *b, size_t page)
 
 /* ---- the per-job cache ---- */
 
-static void box_set(struct box *b, const char *role, const char *lang, double x, double y,
-		    double w, double h)
+static void box_set(struct box *b, const char *role, const char *lang, double x, double y, double w,
+		    double h)
 {
 	b->role = role;
 	b->lang = lang;
@@ -353,10 +355,11 @@ static int check_job(const struct hv_sign_job *job, const struct hv_sign_page *p
 		enum hv_sign_lang l = hv_sign_lang_parse(job->langs[i]);
 
 		if (l == HV_LANG_COUNT)
-			return hv_err_set(err, HV_EINVAL,
-					  "language \"%.32s\": unknown (en es pl zh-Hans zh-Hant ar "
-					  "ur ko tl uk ru hi)",
-					  job->langs[i] ? job->langs[i] : "");
+			return hv_err_set(
+				err, HV_EINVAL,
+				"language \"%.32s\": unknown (en es pl zh-Hans zh-Hant ar "
+				"ur ko tl uk ru hi)",
+				job->langs[i] ? job->langs[i] : "");
 		if (seen[l])
 			return hv_err_set(err, HV_EINVAL, "language %s: given twice",
 					  hv_sign_lang_info(l)->tag);
@@ -397,15 +400,13 @@ static void plan(struct rd *r)
 		double tx = m + (r->seal_size > 0 ? r->seal_size + m / 2 : 0);
 
 		box_set(&r->city, "city", NULL, tx, 0.12 * r->hb, W - m - tx, 0.5 * r->hb);
-		box_set(&r->citation, "citation", NULL, tx, 0.64 * r->hb, W - m - tx,
-			0.26 * r->hb);
+		box_set(&r->citation, "citation", NULL, tx, 0.64 * r->hb, W - m - tx, 0.26 * r->hb);
 	}
 	r->q = 0.2 * W;
 	r->qx = W - m - r->q;
 	r->qy = H - r->bb - 0.4 * m - r->q;
 	box_set(&r->serial, "serial", NULL, x0, r->qy, cw - r->q - m / 2, 0.3 * r->q);
-	box_set(&r->small, "small", NULL, x0, r->qy + 0.34 * r->q, cw - r->q - m / 2,
-		0.66 * r->q);
+	box_set(&r->small, "small", NULL, x0, r->qy + 0.34 * r->q, cw - r->q - m / 2, 0.66 * r->q);
 	top = r->hb + 0.8 * m;
 	bottom = r->qy - 0.6 * m;
 	g = 0.5 * m;
@@ -448,10 +449,11 @@ static int rd_init(struct rd *r, struct hv_store *s, const struct hv_sign_job *j
 		enum hv_sign_lang l = hv_sign_lang_parse(job->langs[i]);
 
 		if (!r->tpl->texts[l].present)
-			return hv_err_set(err, HV_EINVAL,
-					  "language %s: template %s (version %lld) has no text in it",
-					  hv_sign_lang_info(l)->tag, r->tpl->name,
-					  (long long)r->tpl->version);
+			return hv_err_set(
+				err, HV_EINVAL,
+				"language %s: template %s (version %lld) has no text in it",
+				hv_sign_lang_info(l)->tag, r->tpl->name,
+				(long long)r->tpl->version);
 		r->blocks[r->n_blocks].lang = l;
 		r->blocks[r->n_blocks].has_mark = !r->tpl->texts[l].reviewed;
 		r->n_blocks++;
@@ -464,7 +466,8 @@ static int rd_init(struct rd *r, struct hv_store *s, const struct hv_sign_job *j
 
 		r->seal = cairo_image_surface_create_from_png_stream(png_read, &pr);
 		if (cairo_surface_status(r->seal) != CAIRO_STATUS_SUCCESS)
-			return hv_err_set(err, HV_EINVAL, "template %s: seal image: %s", r->tpl->name,
+			return hv_err_set(err, HV_EINVAL, "template %s: seal image: %s",
+					  r->tpl->name,
 					  cairo_status_to_string(cairo_surface_status(r->seal)));
 	}
 	/* The thread's font map: fonts found and loaded once serve every later job (the CJK
@@ -501,10 +504,10 @@ static int fit_static(struct rd *r, struct hv_err *err)
 			struct block *b = &r->blocks[i];
 			const struct hv_sign_lang_info *li = hv_sign_lang_info(b->lang);
 			const struct hv_sign_text *tx = &t->texts[b->lang];
-			struct style hs = {li->family, li->pango, true, false, PANGO_ALIGN_CENTER,
-					   true};
-			struct style bs = {li->family, li->pango, false, false, PANGO_ALIGN_LEFT,
-					   false};
+			struct style hs = {li->family, li->pango,	   true,
+					   false,      PANGO_ALIGN_CENTER, true};
+			struct style bs = {li->family, li->pango,	 false,
+					   false,      PANGO_ALIGN_LEFT, false};
 			struct style ms = {"Noto Sans", NULL, false, true, PANGO_ALIGN_LEFT, false};
 
 			if ((rc = fit(r, &b->heading, tx->heading, &hs,
@@ -785,8 +788,8 @@ out:
 }
 
 int hv_signs_render_png(struct hv_store *s, const struct hv_sign_job *job,
-			const struct hv_sign_page *pages, size_t n_pages, size_t index,
-			double dpi, const char *out_path, struct hv_err *err)
+			const struct hv_sign_page *pages, size_t n_pages, size_t index, double dpi,
+			const char *out_path, struct hv_err *err)
 {
 	struct rd r;
 	struct hv_buf tmp;
@@ -800,7 +803,8 @@ int hv_signs_render_png(struct hv_store *s, const struct hv_sign_job *job,
 	if ((rc = rd_init(&r, s, job, pages, n_pages, err)) || (rc = fit_static(&r, err)))
 		goto out;
 	if (index >= n_pages || !(dpi >= 10 && dpi <= 600)) {
-		rc = hv_err_set(err, HV_EINVAL, "page %zu at %.0f dpi: out of range", index + 1, dpi);
+		rc = hv_err_set(err, HV_EINVAL, "page %zu at %.0f dpi: out of range", index + 1,
+				dpi);
 		goto out;
 	}
 	if ((rc = fit_page(&r, &pages[index], index, err)))

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "core/buf.h"
+#include "core/fs.h"
 #include "core/xalloc.h"
 #include "signs/template.h"
 #include "signs/template_defaults.h"
@@ -26,7 +28,8 @@ static const struct hv_sign_lang_info langs[HV_LANG_COUNT] = {
 	[HV_LANG_ZH_HANT] = {"zh-Hant", "Chinese (Traditional)", "zh-tw",
 			     "Noto Serif CJK TC, Noto Sans", false},
 	[HV_LANG_AR] = {"ar", "Arabic", "ar", "Noto Naskh Arabic, Noto Sans", true},
-	[HV_LANG_UR] = {"ur", "Urdu", "ur", "Noto Nastaliq Urdu, Noto Naskh Arabic, Noto Sans", true},
+	[HV_LANG_UR] = {"ur", "Urdu", "ur", "Noto Nastaliq Urdu, Noto Naskh Arabic, Noto Sans",
+			true},
 	[HV_LANG_KO] = {"ko", "Korean", "ko", "Noto Serif CJK KR, Noto Sans", false},
 	[HV_LANG_TL] = {"tl", "Tagalog", "tl", "Noto Sans", false},
 	[HV_LANG_UK] = {"uk", "Ukrainian", "uk", "Noto Sans", false},
@@ -34,8 +37,7 @@ static const struct hv_sign_lang_info langs[HV_LANG_COUNT] = {
 	[HV_LANG_HI] = {"hi", "Hindi", "hi", "Noto Sans Devanagari, Noto Sans", false},
 };
 
-static const char *const variant_names[HV_VARIANT_COUNT] = {"lot", "building-public",
-							    "non-public"};
+static const char *const variant_names[HV_VARIANT_COUNT] = {"lot", "building-public", "non-public"};
 
 const char *const hv_sign_template_default_names[] = {"city", "private", NULL};
 
@@ -190,7 +192,8 @@ static int check_members(const json_t *obj, const char *path, const char *const 
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		bool ok = false;
 
 		for (const char *const *a = allowed; *a; a++)
@@ -225,8 +228,8 @@ static char *fill_city(const char *s, const char *city)
 	return out;
 }
 
-static int parse_lang(const json_t *v, const char *tag, const char *city,
-		      struct hv_sign_text *t, struct hv_err *err)
+static int parse_lang(const json_t *v, const char *tag, const char *city, struct hv_sign_text *t,
+		      struct hv_err *err)
 {
 	static const char *const lang_members[] = {"reviewed", "heading", "body", NULL};
 	char path[160];
@@ -272,16 +275,16 @@ static int parse_lang(const json_t *v, const char *tag, const char *city,
 	t->reviewed = json_is_true(reviewed);
 	t->heading = fill_city(json_string_value(json_object_get(v, "heading")), city);
 	for (int i = 0; i < HV_VARIANT_COUNT; i++)
-		t->body[i] = fill_city(json_string_value(json_object_get(body, variant_names[i])),
-				       city);
+		t->body[i] =
+			fill_city(json_string_value(json_object_get(body, variant_names[i])), city);
 	return HV_OK;
 }
 
 static int parse_root(const json_t *root, struct hv_sign_template *t, struct hv_err *err)
 {
-	static const char *const members[] = {"name",	      "kind",		 "city",
-					      "citation",     "seal_png_base64", "unreviewed_mark",
-					      "languages",    NULL};
+	static const char *const members[] = {
+		"name",	     "kind", "city", "citation", "seal_png_base64", "unreviewed_mark",
+		"languages", NULL};
 	static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 	const json_t *v, *ls;
 	const char *key;
@@ -290,6 +293,10 @@ static int parse_root(const json_t *root, struct hv_sign_template *t, struct hv_
 
 	if (!json_is_object(root))
 		return hv_err_set(err, HV_EINVAL, "$: must be an object");
+	if (json_object_get(root, "seal_png_path"))
+		return hv_err_set(err, HV_EINVAL,
+				  "$.seal_png_path: only 'haven signs template set' reads a seal file; "
+				  "send the image as seal_png_base64");
 	if ((rc = check_members(root, "$", members, err)))
 		return rc;
 	if ((rc = check_text(json_object_get(root, "name"), "$.name", 40, err)))
@@ -302,7 +309,8 @@ static int parse_root(const json_t *root, struct hv_sign_template *t, struct hv_
 		return rc;
 	v = json_object_get(root, "kind");
 	if (strcmp(json_string_value(v), "city") != 0 && strcmp(json_string_value(v), "private"))
-		return hv_err_set(err, HV_EINVAL, "$.kind: \"%.16s\": must be \"city\" or \"private\"",
+		return hv_err_set(err, HV_EINVAL,
+				  "$.kind: \"%.16s\": must be \"city\" or \"private\"",
 				  json_string_value(v));
 	if ((rc = check_text(json_object_get(root, "city"), "$.city", 200, err)) ||
 	    (rc = check_text(json_object_get(root, "citation"), "$.citation", 300, err)))
@@ -330,16 +338,19 @@ static int parse_root(const json_t *root, struct hv_sign_template *t, struct hv_
 	if (!ls)
 		return hv_err_set(err, HV_EINVAL, "$.languages: missing");
 	if (!json_is_object(ls))
-		return hv_err_set(err, HV_EINVAL, "$.languages: must be an object keyed by language");
-	json_object_foreach((json_t *)ls, key, lv) {
+		return hv_err_set(err, HV_EINVAL,
+				  "$.languages: must be an object keyed by language");
+	json_object_foreach((json_t *)ls, key, lv)
+	{
 		enum hv_sign_lang l = hv_sign_lang_parse(key);
 
 		/* Exact tags only: "zh-hans" would print but not match a print run's langs. */
 		if (l == HV_LANG_COUNT || strcmp(key, langs[l].tag) != 0)
-			return hv_err_set(err, HV_EINVAL,
-					  "$.languages.%.32s: unknown language tag (known: en es pl "
-					  "zh-Hans zh-Hant ar ur ko tl uk ru hi)",
-					  key);
+			return hv_err_set(
+				err, HV_EINVAL,
+				"$.languages.%.32s: unknown language tag (known: en es pl "
+				"zh-Hans zh-Hant ar ur ko tl uk ru hi)",
+				key);
 		if ((rc = parse_lang(lv, langs[l].tag, t->city, &t->texts[l], err)))
 			return rc;
 	}
@@ -406,7 +417,8 @@ int hv_sign_template_load(struct hv_store *s, const char *name, int64_t version,
 	def = hv_sign_template_default(name);
 	if (!def)
 		return hv_err_set(err, HV_EINVAL,
-				  "unknown sign template \"%.64s\" (built in: city, private)", name);
+				  "unknown sign template \"%.64s\" (built in: city, private)",
+				  name);
 	rc = hv_sign_template_parse(def, strlen(def), out, err);
 	if (rc)
 		return hv_err_prefix(err, rc, "built-in template %s", name);
@@ -423,7 +435,8 @@ int hv_sign_template_store(struct hv_store *s, const char *name, const char *doc
 	if ((rc = hv_sign_template_parse(doc, len, &t, err)))
 		return rc;
 	if (strcmp(t->name, name) != 0) {
-		rc = hv_err_set(err, HV_EINVAL, "$.name: \"%s\" does not match the template name \"%.64s\"",
+		rc = hv_err_set(err, HV_EINVAL,
+				"$.name: \"%s\" does not match the template name \"%.64s\"",
 				t->name, name);
 		goto out;
 	}
@@ -443,5 +456,81 @@ int hv_sign_template_store(struct hv_store *s, const char *name, const char *doc
 		hv_store_rollback(s);
 out:
 	hv_sign_template_free(t);
+	return rc;
+}
+
+static void b64_encode(struct hv_buf *b, const unsigned char *p, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		hv_buf_addc(b, tab[(v >> 18) & 63]);
+		hv_buf_addc(b, tab[(v >> 12) & 63]);
+		hv_buf_addc(b, i + 1 < n ? tab[(v >> 6) & 63] : '=');
+		hv_buf_addc(b, i + 2 < n ? tab[v & 63] : '=');
+	}
+}
+
+int hv_sign_template_inline_seal(const char *doc, size_t len, const char *base_dir, char **out,
+				 size_t *out_len, struct hv_err *err)
+{
+	static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+	struct hv_buf path, b64;
+	json_error_t jerr;
+	json_t *root = NULL, *p;
+	char *png = NULL, *dumped = NULL;
+	size_t png_len = 0;
+	int rc = HV_OK;
+
+	*out = NULL;
+	hv_buf_init(&path, 8192);
+	hv_buf_init(&b64, HV_SIGN_TEMPLATE_DOC_MAX);
+	root = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &jerr);
+	p = root && json_is_object(root) ? json_object_get(root, "seal_png_path") : NULL;
+	if (!p) {
+		/* Nothing to inline: the parser reports anything else wrong. */
+		*out = hv_xstrndup(doc, len);
+		*out_len = len;
+		goto out;
+	}
+	if (!json_is_string(p) || !json_string_length(p)) {
+		rc = hv_err_set(err, HV_EINVAL, "$.seal_png_path: must be a file name");
+		goto out;
+	}
+	if (json_string_value(p)[0] != '/' && base_dir && *base_dir)
+		hv_buf_addf(&path, "%s/", base_dir);
+	hv_buf_adds(&path, json_string_value(p));
+	if (path.failed) {
+		rc = hv_err_set(err, HV_EINVAL, "$.seal_png_path: too long");
+		goto out;
+	}
+	if ((rc = hv_fs_read_file(path.data, (size_t)2 << 20, &png, &png_len, err))) {
+		hv_err_prefix(err, rc, "$.seal_png_path");
+		goto out;
+	}
+	if (png_len < 8 || memcmp(png, png_magic, 8) != 0) {
+		rc = hv_err_set(err, HV_EFORMAT, "$.seal_png_path: %s is not a PNG image",
+				path.data);
+		goto out;
+	}
+	b64_encode(&b64, (const unsigned char *)png, png_len);
+	json_object_del(root, "seal_png_path");
+	json_object_set_new(root, "seal_png_base64", json_string(b64.data));
+	dumped = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	*out = hv_xstrdup(dumped);
+	*out_len = strlen(*out);
+out:
+	free(dumped);
+	free(png);
+	json_decref(root);
+	hv_buf_release(&path);
+	hv_buf_release(&b64);
 	return rc;
 }

@@ -56,18 +56,18 @@ const char *hv_sign_variant_name(enum hv_sign_variant v);
 /* One language's text. */
 struct hv_sign_text {
 	bool present;
-	bool reviewed;                      /* false: the sign prints the unreviewed mark */
-	char *heading;                      /* "{city}" already replaced */
-	char *body[HV_VARIANT_COUNT];       /* "{city}" already replaced */
+	bool reviewed;		      /* false: the sign prints the unreviewed mark */
+	char *heading;		      /* "{city}" already replaced */
+	char *body[HV_VARIANT_COUNT]; /* "{city}" already replaced */
 };
 
 /* A parsed, validated template (heap; hv_sign_template_free). */
 struct hv_sign_template {
-	char *name;           /* "city", "private", ... */
-	char *kind;           /* "city" or "private" */
-	char *city;           /* the city's name: "Port Haven" */
-	char *citation;       /* the order: "Executive Order 2025-8" */
-	char *unreviewed_mark; /* printed small beside an unreviewed translation */
+	char *name;		 /* "city", "private", ... */
+	char *kind;		 /* "city" or "private" */
+	char *city;		 /* the city's name: "Port Haven" */
+	char *citation;		 /* the order: "Executive Order 2025-8" */
+	char *unreviewed_mark;	 /* printed small beside an unreviewed translation */
 	unsigned char *seal_png; /* NULL: no seal */
 	size_t seal_len;
 	struct hv_sign_text texts[HV_LANG_COUNT];
@@ -75,7 +75,7 @@ struct hv_sign_template {
 };
 
 #define HV_SIGN_TEMPLATE_DOC_MAX ((size_t)4 << 20) /* 4 MiB, seal included */
-#define HV_SIGN_TEXT_MAX	 2000              /* bytes per text */
+#define HV_SIGN_TEXT_MAX	 2000		   /* bytes per text */
 
 /* Parses and validates a template document (untrusted). The document is an object:
  *   "name" (a-z 0-9 '-', 1-40), "kind" ("city"|"private"), "city", "citation" (strings),
@@ -88,6 +88,14 @@ struct hv_sign_template {
 int hv_sign_template_parse(const char *doc, size_t len, struct hv_sign_template **out,
 			   struct hv_err *err);
 void hv_sign_template_free(struct hv_sign_template *t);
+
+/* For the command line: when doc has "seal_png_path" (a PNG file, relative to base_dir unless
+ * absolute), returns in *out (caller frees) the same document with the image embedded as
+ * "seal_png_base64" instead, so the stored document stands alone; without it, *out is a copy.
+ * Errors name the member and the file (HV_EINVAL, HV_ENOENT, HV_EIO, HV_EFORMAT). The parser
+ * itself refuses "seal_png_path": over the API no file is read. */
+int hv_sign_template_inline_seal(const char *doc, size_t len, const char *base_dir, char **out,
+				 size_t *out_len, struct hv_err *err);
 
 /* The built-in default document of name ("city", "private"; data/signs/NAME.json compiled in),
  * or NULL. Borrowed, static. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The built-in template documents, data/signs/city.json and private.json, compiled in by embed_gen; private. */
+/* The built-in template documents, data/signs/city.json and private.json, compiled in by embed_gen;
+ * private. */
 #ifndef HV_SIGNS_TEMPLATE_DEFAULTS_H
 #define HV_SIGNS_TEMPLATE_DEFAULTS_H
 

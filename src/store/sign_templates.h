@@ -15,7 +15,7 @@
 struct hv_sign_template_rec {
 	char name[HV_SIGN_TEMPLATE_NAME_MAX];
 	int64_t version; /* 1, 2, ... per name */
-	char *doc;       /* the JSON document as stored */
+	char *doc;	 /* the JSON document as stored */
 	int64_t created_ms;
 	char created_by[HV_USER_NAME_MAX];
 };

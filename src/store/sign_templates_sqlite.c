@@ -39,7 +39,8 @@ int hv_store_sign_template_add(struct hv_store *s, const char *name, const char 
 	if ((rc = need_sqlite(s, err)))
 		return rc;
 	if (strlen(name) >= HV_SIGN_TEMPLATE_NAME_MAX)
-		return hv_err_set(err, HV_EINVAL, "sign template name \"%.64s...\": too long", name);
+		return hv_err_set(err, HV_EINVAL, "sign template name \"%.64s...\": too long",
+				  name);
 	if (!(st = hv_sqlite_write_stmt(s, sql_max, err)))
 		return err ? err->code : HV_ESTORE;
 	hv_sqlite_bind_text(st, 1, name);

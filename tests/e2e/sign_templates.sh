@@ -49,6 +49,25 @@ eq "store unchanged" "$(sqlite3 "$HAVEN_DB" "SELECT count(*), max(version) FROM 
 run_haven 2 signs template frobnicate
 run_haven 2 signs nothing
 
+begin "a seal given as a file is embedded"
+python3 -c "
+import json, base64
+d = json.load(open('$T/city.json'))
+open('$T/seal.png', 'wb').write(base64.b64decode(d.pop('seal_png_base64')))
+d['seal_png_path'] = 'seal.png'
+json.dump(d, open('$T/with_path.json', 'w'), ensure_ascii=False)"
+(cd / && "$HAVEN" signs template set private "$T/with_path.json" >"$T/out" 2>"$T/err")
+eq "set with seal_png_path (name mismatch first)" "$?" 1
+sed -i 's/"name": "city"/"name": "private"/; s/"kind": "city"/"kind": "private"/' "$T/with_path.json"
+(cd / && "$HAVEN" signs template set private "$T/with_path.json" >"$T/out" 2>"$T/err")
+eq "set with seal_png_path, run from another directory" "$?" 0
+eq "the stored seal is the file's bytes" "$(sqlite3 "$HAVEN_DB" "SELECT json_extract(doc, '$.seal_png_base64') FROM sign_templates WHERE name = 'private'" | base64 -d | sha256sum | cut -c1-64)" "$(sha256sum <"$T/seal.png" | cut -c1-64)"
+eq "no path is stored" "$(sqlite3 "$HAVEN_DB" "SELECT json_extract(doc, '$.seal_png_path') IS NULL FROM sign_templates WHERE name = 'private'")" 1
+sed 's/"seal_png_path": "seal.png"/"seal_png_path": "nothere.png"/' "$T/with_path.json" >"$T/bad_seal.json"
+run_haven 1 signs template set private "$T/bad_seal.json"
+err_has "\$.seal_png_path"
+err_has "nothere.png"
+
 begin "the API"
 "$HAVEN" token add t_admin --role admin >"$T/tok_admin" 2>/dev/null
 "$HAVEN" token add t_fac --role facilities >"$T/tok_fac" 2>/dev/null
@@ -69,7 +88,9 @@ eq "document's city" "$(json 'j["document"]["city"]')" "Port Haven"
 http GET "/api/v1/sign-templates/city?version=1" -H "$(auth admin)"
 eq "an older version" "$(json 'j["document"]["city"]')" "Lakeview"
 http GET /api/v1/sign-templates/private -H "$(auth admin)"
-eq "a built-in template" "$(json 'j["builtin"]')" True
+eq "private: the version with the embedded seal" "$(json 'j["version"], j["builtin"], j["document"]["seal_png_base64"][:8], sep=" "')" "1 False iVBORw0K"
+http GET /api/v1/sign-templates/private?version=2 -H "$(auth admin)"
+eq "a version that does not exist" "$code" 404
 http GET /api/v1/sign-templates/nope -H "$(auth admin)"
 eq "unknown template" "$code" 404
 http GET /api/v1/sign-templates/city -H "$(auth staff)"
@@ -86,7 +107,10 @@ eq "a bad document" "$code" 400
 check "the problem names the path" grep -qF '$.languages.ar.body.lot: missing' "$T/out"
 http PUT /api/v1/sign-templates/city -H "$(auth admin)" --data-binary '{"name": "city"'
 eq "malformed JSON" "$code" 400
-eq "nothing more stored" "$(sqlite3 "$HAVEN_DB" "SELECT count(*) FROM sign_templates")" 3
+http PUT /api/v1/sign-templates/private -H "$(auth admin)" --data-binary @"$T/with_path.json"
+eq "the API reads no seal file" "$code" 400
+check "and says so" grep -qF 'seal_png_path: only' "$T/out"
+eq "nothing more stored" "$(sqlite3 "$HAVEN_DB" "SELECT count(*) FROM sign_templates WHERE name = 'city'")" 3
 eq "stored under the token's name" "$(sqlite3 "$HAVEN_DB" "SELECT created_by FROM sign_templates WHERE version = 3")" "t_admin"
 kill "$server"
 wait "$server" 2>/dev/null

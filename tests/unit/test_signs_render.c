@@ -33,7 +33,7 @@
 #include "core/banned.h"
 
 static const char *const all_langs[] = {"en", "es", "pl", "zh-Hans", "zh-Hant", "ar",
-					"ur", "ko", "tl", "uk", "ru", "hi"};
+					"ur", "ko", "tl", "uk",	     "ru",	"hi"};
 static const char *const all_sizes[] = {"letter", "tabloid", "18x24", "24x36"};
 static const char *const all_variants[] = {"lot", "building-public", "non-public"};
 
@@ -89,7 +89,8 @@ static size_t skippable(const unsigned char *s)
 {
 	if (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r' || *s == '\f')
 		return 1;
-	if (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae)))
+	if (s[0] == 0xe2 && s[1] == 0x80 &&
+	    (s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae)))
 		return 3;
 	if (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
 		return 3;
@@ -366,24 +367,29 @@ static float raster_diff(const char *a_png, const char *b_png)
 			for (int k = 0; k < (2 * RASTER_SHIFT + 1) * (2 * RASTER_SHIFT + 1) &&
 					best > RASTER_TOL;
 			     k++) {
-				int dy = k == 0 ? 0 : (k - 1) / (2 * RASTER_SHIFT + 1) - RASTER_SHIFT;
-				int dx = k == 0 ? 0 : (k - 1) % (2 * RASTER_SHIFT + 1) - RASTER_SHIFT;
+				int dy = k == 0 ? 0
+						: (k - 1) / (2 * RASTER_SHIFT + 1) - RASTER_SHIFT;
+				int dx = k == 0 ? 0
+						: (k - 1) % (2 * RASTER_SHIFT + 1) - RASTER_SHIFT;
 
 				{
 					float m = 0;
 
-					for (int y = ty; y < ty + RASTER_TILE && y < a.h && m < best;
-					     y++) {
+					for (int y = ty;
+					     y < ty + RASTER_TILE && y < a.h && m < best; y++) {
 						for (int x = tx; x < tx + RASTER_TILE && x < a.w;
 						     x++) {
 							int yy = y + dy, xx = x + dx;
-							float vb = yy < 0 || yy >= a.h || xx < 0 ||
-										   xx >= a.w
-									   ? 0
-									   : b.ink[(size_t)yy * a.w + xx];
+							float vb =
+								yy < 0 || yy >= a.h || xx < 0 ||
+										xx >= a.w
+									? 0
+									: b.ink[(size_t)yy * a.w +
+										xx];
 
-							m = fmaxf(m, fabsf(a.ink[(size_t)y * a.w + x] -
-									   vb));
+							m = fmaxf(m,
+								  fabsf(a.ink[(size_t)y * a.w + x] -
+									vb));
 						}
 					}
 					best = fminf(best, m);
@@ -466,8 +472,8 @@ static void make_pages(struct hv_sign_page *pages, char serials[][32], char urls
 }
 
 struct job_check {
-	bool raster;     /* compare page 1's rasters */
-	float max_diff;  /* out: the raster difference */
+	bool raster;	/* compare page 1's rasters */
+	float max_diff; /* out: the raster difference */
 };
 
 static void check_job(struct fx *f, struct hv_store *s, struct hv_sign_job *job,
@@ -552,7 +558,8 @@ static void check_job(struct fx *f, struct hv_store *s, struct hv_sign_job *job,
 				fail_msg("%s: %s", png, err.msg);
 			jc->max_diff = raster_diff(png, pp);
 			if (jc->max_diff > RASTER_TOL)
-				fail_msg("%s page 1: pdftoppm and cairo rasters differ by %.1f > %.1f",
+				fail_msg("%s page 1: pdftoppm and cairo rasters differ by %.1f > "
+					 "%.1f",
 					 pdf, jc->max_diff, RASTER_TOL);
 		}
 	}
@@ -624,8 +631,12 @@ static void test_signs_render_bleed_and_crop_marks(void **state)
 	struct hv_sign_page pages[N_PAGES];
 	char serials[N_PAGES][32], urls[N_PAGES][96], png[400];
 	struct hv_sign_render_stats st = {0};
-	struct hv_sign_job job = {.template_name = "city", .size = "letter", .variant = "lot",
-				  .langs = four, .n_langs = 4, .bleed = true};
+	struct hv_sign_job job = {.template_name = "city",
+				  .size = "letter",
+				  .variant = "lot",
+				  .langs = four,
+				  .n_langs = 4,
+				  .bleed = true};
 	struct job_check jc = {.raster = true};
 	struct gray g;
 	struct hv_err err;
@@ -642,8 +653,7 @@ static void test_signs_render_bleed_and_crop_marks(void **state)
 	job.stats = &st;
 	job.on_box = NULL;
 	snprintf(png, sizeof(png), "%s/bleed.png", f->dir);
-	assert_int_equal(hv_signs_render_png(NULL, &job, pages, N_PAGES, 0, 288, png, &err),
-			 HV_OK);
+	assert_int_equal(hv_signs_render_png(NULL, &job, pages, N_PAGES, 0, 288, png, &err), HV_OK);
 	gray_load(png, &g);
 	/* at 288 dpi a point is 4 px: the mark left of the top-left trim corner runs along
 	 * y = 27 pt, x from 27-9-2-14 to 27-9-2 pt; the band starts at the bleed edge (18 pt) */
@@ -669,11 +679,15 @@ static void test_signs_render_raster_compare_sees_one_glyph(void **state)
 {
 	struct fx *f = *state;
 	static const char *const en[] = {"en"};
-	struct hv_sign_page a = {.serial = "PH-000001", .url = "https://x.example/s/PH-000001",
+	struct hv_sign_page a = {.serial = "PH-000001",
+				 .url = "https://x.example/s/PH-000001",
 				 .property_name = "Harbor Lot 7"};
 	struct hv_sign_page b = a;
-	struct hv_sign_job job = {.template_name = "city", .size = "letter", .variant = "lot",
-				  .langs = en, .n_langs = 1};
+	struct hv_sign_job job = {.template_name = "city",
+				  .size = "letter",
+				  .variant = "lot",
+				  .langs = en,
+				  .n_langs = 1};
 	char pdf[400], png[400], pp[400], cmd[1200];
 	struct hv_err err;
 	float same, dropped;
@@ -703,8 +717,11 @@ static void test_signs_render_unreviewed_mark(void **state)
 	struct fx *f = *state;
 	static const char *const en[] = {"en"}, *const en_ko[] = {"en", "ko"};
 	struct hv_sign_page p = {.serial = "PH-1", .url = "https://x.example/s/PH-1"};
-	struct hv_sign_job job = {.template_name = "city", .size = "letter", .variant = "lot",
-				  .langs = en, .n_langs = 1};
+	struct hv_sign_job job = {.template_name = "city",
+				  .size = "letter",
+				  .variant = "lot",
+				  .langs = en,
+				  .n_langs = 1};
 	struct boxes bx = {0};
 	char pdf[400], *hay;
 	struct hv_err err;
@@ -747,7 +764,8 @@ static void test_signs_render_refuses_bad_jobs(void **state)
 {
 	struct fx *f = *state;
 	static const char *const ok_langs[] = {"en", "es"}, *const bad_lang[] = {"en", "fr"},
-				 *const dup[] = {"en", "es", "en"}, *const wrong_case[] = {"EN", "xx-Hans"};
+				 *const dup[] = {"en", "es", "en"},
+				 *const wrong_case[] = {"EN", "xx-Hans"};
 	struct hv_sign_page p = {.serial = "PH-1", .url = "https://x.example/s/PH-1"};
 	struct hv_sign_page no_url = {.serial = "PH-2"};
 	struct {
@@ -756,16 +774,86 @@ static void test_signs_render_refuses_bad_jobs(void **state)
 		size_t n_pages;
 		const char *want;
 	} cases[] = {
-		{{.template_name = "city", .size = "a4", .variant = "lot", .langs = ok_langs, .n_langs = 2}, &p, 1, "size \"a4\""},
-		{{.template_name = "city", .size = NULL, .variant = "lot", .langs = ok_langs, .n_langs = 2}, &p, 1, "size \"\""},
-		{{.template_name = "city", .size = "letter", .variant = "garage", .langs = ok_langs, .n_langs = 2}, &p, 1, "variant \"garage\""},
-		{{.template_name = "city", .size = "letter", .variant = "lot", .langs = bad_lang, .n_langs = 2}, &p, 1, "language \"fr\""},
-		{{.template_name = "city", .size = "letter", .variant = "lot", .langs = wrong_case, .n_langs = 2}, &p, 1, "language \"xx-Hans\""},
-		{{.template_name = "city", .size = "letter", .variant = "lot", .langs = dup, .n_langs = 3}, &p, 1, "language en: given twice"},
-		{{.template_name = "city", .size = "letter", .variant = "lot", .langs = ok_langs, .n_langs = 0}, &p, 1, "no languages"},
-		{{.template_name = "church", .size = "letter", .variant = "lot", .langs = ok_langs, .n_langs = 2}, &p, 1, "template \"church\""},
-		{{.template_name = "city", .size = "letter", .variant = "lot", .langs = ok_langs, .n_langs = 2}, &p, 0, "no pages"},
-		{{.template_name = "city", .size = "letter", .variant = "lot", .langs = ok_langs, .n_langs = 2}, &no_url, 1, "page 1 (serial PH-2): no url"},
+		{{.template_name = "city",
+		  .size = "a4",
+		  .variant = "lot",
+		  .langs = ok_langs,
+		  .n_langs = 2},
+		 &p,
+		 1,
+		 "size \"a4\""},
+		{{.template_name = "city",
+		  .size = NULL,
+		  .variant = "lot",
+		  .langs = ok_langs,
+		  .n_langs = 2},
+		 &p,
+		 1,
+		 "size \"\""},
+		{{.template_name = "city",
+		  .size = "letter",
+		  .variant = "garage",
+		  .langs = ok_langs,
+		  .n_langs = 2},
+		 &p,
+		 1,
+		 "variant \"garage\""},
+		{{.template_name = "city",
+		  .size = "letter",
+		  .variant = "lot",
+		  .langs = bad_lang,
+		  .n_langs = 2},
+		 &p,
+		 1,
+		 "language \"fr\""},
+		{{.template_name = "city",
+		  .size = "letter",
+		  .variant = "lot",
+		  .langs = wrong_case,
+		  .n_langs = 2},
+		 &p,
+		 1,
+		 "language \"xx-Hans\""},
+		{{.template_name = "city",
+		  .size = "letter",
+		  .variant = "lot",
+		  .langs = dup,
+		  .n_langs = 3},
+		 &p,
+		 1,
+		 "language en: given twice"},
+		{{.template_name = "city",
+		  .size = "letter",
+		  .variant = "lot",
+		  .langs = ok_langs,
+		  .n_langs = 0},
+		 &p,
+		 1,
+		 "no languages"},
+		{{.template_name = "church",
+		  .size = "letter",
+		  .variant = "lot",
+		  .langs = ok_langs,
+		  .n_langs = 2},
+		 &p,
+		 1,
+		 "template \"church\""},
+		{{.template_name = "city",
+		  .size = "letter",
+		  .variant = "lot",
+		  .langs = ok_langs,
+		  .n_langs = 2},
+		 &p,
+		 0,
+		 "no pages"},
+		{{.template_name = "city",
+		  .size = "letter",
+		  .variant = "lot",
+		  .langs = ok_langs,
+		  .n_langs = 2},
+		 &no_url,
+		 1,
+		 "page 1 (serial PH-2): no url"},
 	};
 	char pdf[400];
 
@@ -795,8 +883,11 @@ static void test_signs_render_failure_leaves_no_partial_pdf(void **state)
 		{.serial = "PH-2", .url = "https://x.example/s/PH-2"},
 		{.serial = "PH-3", .url = "https://x.example/s/PH-3"},
 	};
-	struct hv_sign_job job = {.template_name = "city", .size = "letter", .variant = "lot",
-				  .langs = en, .n_langs = 1};
+	struct hv_sign_job job = {.template_name = "city",
+				  .size = "letter",
+				  .variant = "lot",
+				  .langs = en,
+				  .n_langs = 1};
 	char pdf[400], *huge, *before = NULL, *after = NULL;
 	size_t n_before, n_after;
 	struct hv_err err;
@@ -835,8 +926,11 @@ static void test_signs_render_uses_stored_template(void **state)
 	struct fx *f = *state;
 	static const char *const en_ar[] = {"en", "ar"};
 	struct hv_sign_page p = {.serial = "LV-9", .url = "https://lakeview.example/s/LV-9"};
-	struct hv_sign_job job = {.template_name = "city", .size = "tabloid", .variant = "lot",
-				  .langs = en_ar, .n_langs = 2};
+	struct hv_sign_job job = {.template_name = "city",
+				  .size = "tabloid",
+				  .variant = "lot",
+				  .langs = en_ar,
+				  .n_langs = 2};
 	struct hv_sign_render_stats st = {0};
 	struct hv_store *s = NULL;
 	char db[400], pdf[400], *hay, *doc = NULL, *edited;
@@ -899,8 +993,11 @@ static void test_signs_render_language_missing_from_template(void **state)
 		"\"heading\": \"H\", \"body\": {\"lot\": \"L\", \"building-public\": \"B\", "
 		"\"non-public\": \"N\"}}}}";
 	struct hv_sign_page p = {.serial = "PH-1", .url = "https://x.example/s/PH-1"};
-	struct hv_sign_job job = {.template_name = "min", .size = "letter", .variant = "lot",
-				  .langs = en_ko, .n_langs = 2};
+	struct hv_sign_job job = {.template_name = "min",
+				  .size = "letter",
+				  .variant = "lot",
+				  .langs = en_ko,
+				  .n_langs = 2};
 	struct hv_store *s = NULL;
 	char db[400], pdf[400];
 	struct hv_err err;
@@ -910,8 +1007,9 @@ static void test_signs_render_language_missing_from_template(void **state)
 	snprintf(db, sizeof(db), "%s/m.db", f->dir);
 	snprintf(pdf, sizeof(pdf), "%s/m.pdf", f->dir);
 	assert_int_equal(hv_store_open(db, &s, &err), HV_OK);
-	assert_int_equal(hv_sign_template_store(s, "min", doc, strlen(doc), "ana", 1, &version, &err),
-			 HV_OK);
+	assert_int_equal(
+		hv_sign_template_store(s, "min", doc, strlen(doc), "ana", 1, &version, &err),
+		HV_OK);
 	assert_int_equal(hv_signs_render_pdf(s, &job, &p, 1, pdf, &err), HV_EINVAL);
 	assert_non_null(strstr(err.msg, "language ko: template min (version 1) has no text"));
 	assert_false(hv_fs_exists(pdf));

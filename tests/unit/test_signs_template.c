@@ -63,7 +63,8 @@ static const char good[] =
 	"          \"body\": {\"lot\": \"City of {city} lot\", \"building-public\": \"B\","
 	"                     \"non-public\": \"N\"}},"
 	"  \"ar\": {\"reviewed\": false, \"heading\": \"\\u0645\","
-	"          \"body\": {\"lot\": \"L\", \"building-public\": \"B\", \"non-public\": \"N\"}}}}";
+	"          \"body\": {\"lot\": \"L\", \"building-public\": \"B\", \"non-public\": "
+	"\"N\"}}}}";
 
 static void test_signs_template_defaults_parse(void **state)
 {
@@ -106,10 +107,11 @@ static void test_signs_template_city_wording(void **state)
 	(void)state;
 	hv_err_clear(&err);
 	assert_int_equal(hv_sign_template_parse(doc, strlen(doc), &t, &err), HV_OK);
-	assert_string_equal(t->texts[HV_LANG_EN].body[HV_VARIANT_LOT],
-			    "This property is owned and/or controlled by the City of Port Haven. It "
-			    "may not be used for civil immigration enforcement, including as a: "
-			    "Staging area / Processing location / Operations base.");
+	assert_string_equal(
+		t->texts[HV_LANG_EN].body[HV_VARIANT_LOT],
+		"This property is owned and/or controlled by the City of Port Haven. It "
+		"may not be used for civil immigration enforcement, including as a: "
+		"Staging area / Processing location / Operations base.");
 	assert_non_null(strstr(t->texts[HV_LANG_EN].body[HV_VARIANT_NON_PUBLIC],
 			       "Non-public area. No entry for civil immigration enforcement"));
 	assert_string_equal(t->kind, "city");
@@ -183,8 +185,11 @@ static void test_signs_template_errors_name_json_path(void **state)
 		 "$.languages.en.heading: control character 0x07", HV_EINVAL},
 		{"\"citation\": \"EO 1\",", "\"citation\": \"EO 1\", \"seal_png_base64\": \"@@\",",
 		 "$.seal_png_base64: not base64", HV_EINVAL},
-		{"\"citation\": \"EO 1\",", "\"citation\": \"EO 1\", \"seal_png_base64\": \"aGVsbG8=\",",
+		{"\"citation\": \"EO 1\",",
+		 "\"citation\": \"EO 1\", \"seal_png_base64\": \"aGVsbG8=\",",
 		 "$.seal_png_base64: not a PNG", HV_EINVAL},
+		{"\"citation\": \"EO 1\",", "\"citation\": \"EO 1\", \"seal_png_path\": \"/etc/x\",",
+		 "$.seal_png_path: only 'haven signs template set' reads", HV_EINVAL},
 		{"\"citation\": \"EO 1\",", "\"citation\": \"EO 1\", \"colour\": \"red\",",
 		 "$.colour: unknown member", HV_EINVAL},
 		{"\"kind\": \"city\",", "\"kind\": \"city\", \"kind\": \"city\",", "line 1",
@@ -270,9 +275,9 @@ static void test_signs_template_store_versions(void **state)
 	assert_int_equal(hv_sign_template_store(f->s, "t", doc2, strlen(doc2), "ben", 20, &v, &err),
 			 HV_OK);
 	assert_int_equal(v, 2);
-	assert_int_equal(hv_sign_template_store(f->s, "other", other, strlen(other), "ana", 30, &v,
-						&err),
-			 HV_OK);
+	assert_int_equal(
+		hv_sign_template_store(f->s, "other", other, strlen(other), "ana", 30, &v, &err),
+		HV_OK);
 	assert_int_equal(v, 1);
 	/* current and older versions */
 	assert_int_equal(hv_store_sign_template_get(f->s, "t", 0, &rec, &err), HV_OK);
@@ -358,9 +363,9 @@ static void test_signs_template_append_only(void **state)
 	assert_int_equal(hv_sign_template_store(f->s, "t", good, strlen(good), "ana", 10, &v, &err),
 			 HV_OK);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "UPDATE sign_templates SET doc = '{}'", NULL, NULL,
-					  &msg),
-			     SQLITE_OK);
+	assert_int_not_equal(
+		sqlite3_exec(db, "UPDATE sign_templates SET doc = '{}'", NULL, NULL, &msg),
+		SQLITE_OK);
 	assert_non_null(strstr(msg, "append-only"));
 	sqlite3_free(msg);
 	msg = NULL;
