@@ -69,7 +69,8 @@ struct hv_sign_job {
 #define HV_SIGN_PAGES_MAX   100000
 #define HV_SIGN_MIN_FONT_PT 4.0 /* a text that fits only below this is refused */
 
-/* Renders one PDF, one page per sign, to out_path (written to a temp file and renamed: a failure
+/* Thread-safe: each thread keeps its own font map (for the thread's life); jobs share nothing
+ * else. Renders one PDF, one page per sign, to out_path (written to a temp file and renamed: a failure
  * leaves no partial PDF). Templates come from the store (the current version) or the built-in
  * defaults when the store has none (s may be NULL: built-ins only). HV_EINVAL naming an unknown
  * size/variant/language/template, a language the template lacks, a page without serial or url;
