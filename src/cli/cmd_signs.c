@@ -10,6 +10,10 @@ static const char signs_usage[] =
 	"usage: haven [--db PATH] signs template list [--json]\n"
 	"       haven [--db PATH] signs template show NAME [--version N]\n"
 	"       haven [--db PATH] signs template set NAME FILE [--by USER]\n"
+	"       haven [--db PATH] signs template preview NAME --out FILE.pdf [--version N]\n"
+	"             [--size letter|tabloid|18x24|24x36] [--variant "
+	"lot|building-public|non-public]\n"
+	"             [--langs en,es,zh-Hans,ar] [--bleed]\n"
 	"\n"
 	"Sign templates are JSON documents: the city's name, the order's citation, the seal\n"
 	"(a base64 PNG) and, per language (BCP 47: en es pl zh-Hans zh-Hant ar ur ko tl uk ru "
@@ -20,7 +24,9 @@ static const char signs_usage[] =
 	"reviewed; 'show' prints one to start from. 'set' validates a document (errors name the\n"
 	"JSON path: $.languages.ar.body.lot) and stores it as the template's next version;\n"
 	"earlier versions stay. Signs print from the current version. A document may name its\n"
-	"seal as \"seal_png_path\" (a PNG, relative to the document): 'set' embeds it.\n";
+	"seal as \"seal_png_path\" (a PNG, relative to the document): 'set' embeds it.\n"
+	"'preview' renders one sample sign (its serial and QR code say SAMPLE) to review a\n"
+	"template's texts as they print.\n";
 
 struct signs_group {
 	const char *name;

@@ -10,13 +10,14 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/xalloc.h"
+#include "signs/render.h"
 #include "signs/template.h"
 #include "store/sign_templates.h"
 
 struct tpl_opts {
 	int64_t version;
-	const char *by;
-	bool json;
+	const char *by, *size, *variant, *langs, *out;
+	bool json, bleed;
 };
 
 static int parse_opts(int argc, char **argv, struct tpl_opts *o)
@@ -24,12 +25,22 @@ static int parse_opts(int argc, char **argv, struct tpl_opts *o)
 	enum {
 		O_VERSION = 256,
 		O_BY,
-		O_JSON
+		O_JSON,
+		O_SIZE,
+		O_VARIANT,
+		O_LANGS,
+		O_OUT,
+		O_BLEED
 	};
 	static const struct option opts[] = {
 		{"version", required_argument, NULL, O_VERSION},
 		{"by", required_argument, NULL, O_BY},
 		{"json", no_argument, NULL, O_JSON},
+		{"size", required_argument, NULL, O_SIZE},
+		{"variant", required_argument, NULL, O_VARIANT},
+		{"langs", required_argument, NULL, O_LANGS},
+		{"out", required_argument, NULL, O_OUT},
+		{"bleed", no_argument, NULL, O_BLEED},
 		{0},
 	};
 	int c;
@@ -47,6 +58,21 @@ static int parse_opts(int argc, char **argv, struct tpl_opts *o)
 			break;
 		case O_JSON:
 			o->json = true;
+			break;
+		case O_SIZE:
+			o->size = optarg;
+			break;
+		case O_VARIANT:
+			o->variant = optarg;
+			break;
+		case O_LANGS:
+			o->langs = optarg;
+			break;
+		case O_OUT:
+			o->out = optarg;
+			break;
+		case O_BLEED:
+			o->bleed = true;
 			break;
 		case ':':
 			return hv_cli_usage(&hv_cmd_signs, "%s needs a value", argv[optind - 1]);
@@ -223,12 +249,63 @@ static int tpl_set(struct hv_store *s, int argc, char **argv)
 	return HV_EXIT_OK;
 }
 
+/* A sample sign of the template, to review its texts: its serial and QR code say it is not a
+ * sign, so a printed preview cannot pass for one. */
+static int tpl_preview(struct hv_store *s, int argc, char **argv)
+{
+	struct tpl_opts o = {0};
+	const char *langs[HV_SIGN_LANGS_MAX];
+	char list[256];
+	struct hv_sign_job job = {0};
+	struct hv_sign_page page = {
+		.serial = "SAMPLE (not a sign)",
+		.url = "SAMPLE: not a sign; haven signs print issues real serials",
+		.property_name = "Property name",
+		.address = "Address",
+		.source_id = "source id",
+	};
+	struct hv_sign_render_stats st = {0};
+	struct hv_err err;
+	size_t n = 0;
+	int rc;
+
+	hv_err_clear(&err);
+	if ((rc = parse_opts(argc, argv, &o)))
+		return rc;
+	if (optind + 1 != argc)
+		return hv_cli_usage(&hv_cmd_signs, "template preview takes one NAME");
+	if (!o.out)
+		return hv_cli_usage(&hv_cmd_signs, "template preview needs --out FILE.pdf");
+	snprintf(list, sizeof(list), "%s", o.langs ? o.langs : "en,es,zh-Hans,ar");
+	for (char *p = list, *save = NULL, *tok; (tok = strtok_r(p, ",", &save)); p = NULL) {
+		if (n == HV_SIGN_LANGS_MAX)
+			return hv_cli_usage(&hv_cmd_signs, "--langs: at most %d",
+					    HV_SIGN_LANGS_MAX);
+		langs[n++] = tok;
+	}
+	job.template_name = argv[optind];
+	job.template_version = o.version;
+	job.size = o.size ? o.size : "letter";
+	job.variant = o.variant ? o.variant : "lot";
+	job.langs = langs;
+	job.n_langs = n;
+	job.bleed = o.bleed;
+	job.stats = &st;
+	if ((rc = hv_signs_render_pdf(s, &job, &page, 1, o.out, &err)))
+		return hv_cli_fail(&err);
+	printf("%s: template %s %s, %s, %s, %zu language(s), smallest type %.1f pt\n", o.out,
+	       argv[optind], st.template_version ? "stored" : "built-in", job.size, job.variant, n,
+	       st.min_font_pt);
+	return HV_EXIT_OK;
+}
+
 int hv_cli_signs_template(struct hv_cli *cli, int argc, char **argv)
 {
 	static const struct hv_subcmd subs[] = {
 		{"list", tpl_list},
 		{"show", tpl_show},
 		{"set", tpl_set},
+		{"preview", tpl_preview},
 	};
 
 	return hv_cli_dispatch(cli, &hv_cmd_signs, subs, sizeof(subs) / sizeof(subs[0]), argc,

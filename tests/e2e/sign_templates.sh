@@ -114,4 +114,20 @@ eq "nothing more stored" "$(sqlite3 "$HAVEN_DB" "SELECT count(*) FROM sign_templ
 eq "stored under the token's name" "$(sqlite3 "$HAVEN_DB" "SELECT created_by FROM sign_templates WHERE version = 3")" "t_admin"
 kill "$server"
 wait "$server" 2>/dev/null
+
+begin "preview"
+run_haven 0 signs template preview city --out "$T/preview.pdf" --langs en,ko,ar --size tabloid
+out_has "template city stored, tabloid, lot, 3 language(s)"
+pdftotext -raw "$T/preview.pdf" "$T/preview.txt"
+check "the preview prints the current version's city" grep -q "Lakeview" "$T/preview.txt"
+check "and says it is a sample" grep -q "SAMPLE (not a sign)" "$T/preview.txt"
+check "its QR code says so too" bash -c "pdftoppm -r 72 -singlefile -png '$T/preview.pdf' '$T/pv' && zbarimg -q --raw '$T/pv.png' 2>/dev/null | grep -q '^SAMPLE: not a sign'"
+run_haven 0 signs template preview city --version 2 --variant non-public --out "$T/preview2.pdf"
+check "an older version" bash -c "pdftotext '$T/preview2.pdf' - | grep -q 'Port Haven'"
+run_haven 1 signs template preview city --langs en,fr --out "$T/preview3.pdf"
+err_has 'language "fr": unknown'
+check "no file for a refused preview" test ! -e "$T/preview3.pdf"
+run_haven 1 signs template preview city --size a4 --out "$T/preview3.pdf"
+err_has 'size "a4": unknown'
+run_haven 2 signs template preview city
 finish
