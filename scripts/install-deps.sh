@@ -7,6 +7,10 @@ mode=${1:-build}
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
 	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev libmicrohttpd-dev)
+# Signs: cairo (PDF) + pango (HarfBuzz) + libqrencode, and the Noto fonts each script is named by
+# (fonts-noto-core: Latin, Cyrillic, Arabic Naskh, Nastaliq Urdu, Devanagari; fonts-noto-cjk:
+# Noto Serif CJK, which cairo 1.16 subsets without dropping glyphs).
+pkgs+=(libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-core fonts-noto-cjk)
 if [ "$mode" = check ]; then
 	pkgs+=(libcmocka-dev python3 curl python3-owslib)
 	# tests/e2e/tls.sh makes a self-signed certificate; tests/e2e/nginx.sh runs nginx (as the
@@ -14,6 +18,8 @@ if [ "$mode" = check ]; then
 	pkgs+=(openssl nginx-light)
 	# The browser test: playwright-core (npm) drives Debian's chromium.
 	pkgs+=(chromium)
+	# The sign tests read the PDFs back: pdftotext and pdftoppm, and zbarimg for QR codes.
+	pkgs+=(poppler-utils zbar-tools)
 fi
 # The web pages' Leaflet and the browser test's playwright-core come from npm (make runs npm
 # ci): Debian's node and npm, unless a node is already installed.

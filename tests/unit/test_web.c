@@ -380,6 +380,31 @@ static size_t count_params(const struct hv_route *rt)
 	return k;
 }
 
+/* OpenAPI's lower-case method names. */
+static const char *method_lower(enum hv_method m)
+{
+	switch (m) {
+	case HV_GET:
+		return "get";
+	case HV_POST:
+		return "post";
+	case HV_PUT:
+		return "put";
+	case HV_DELETE:
+		return "delete";
+	default:
+		return "?";
+	}
+}
+
+static enum hv_method method_from_lower(const char *m)
+{
+	for (enum hv_method i = HV_GET; i < HV_METHOD_OTHER; i++)
+		if (strcmp(method_lower(i), m) == 0)
+			return i;
+	return HV_METHOD_OTHER;
+}
+
 static void test_openapi_matches_route_table(void **state)
 {
 	struct fx *f = *state;
@@ -401,7 +426,7 @@ static void test_openapi_matches_route_table(void **state)
 	assert_true(json_is_object(paths));
 	for (size_t i = 0; i < f->r.n_routes; i++) {
 		const struct hv_route *rt = &f->r.routes[i];
-		const char *m = rt->method == HV_GET ? "get" : rt->method == HV_POST ? "post" : "?";
+		const char *m = method_lower(rt->method);
 		json_t *params;
 
 		if (strncmp(rt->pattern, "/api/v1/", 8) != 0)
@@ -429,7 +454,7 @@ static void test_openapi_matches_route_table(void **state)
 
 		json_object_foreach(op, m, v)
 		{
-			enum hv_method meth = strcmp(m, "get") == 0 ? HV_GET : HV_POST;
+			enum hv_method meth = method_from_lower(m);
 			bool found = false;
 
 			for (size_t i = 0; i < f->r.n_routes && !found; i++)
