@@ -110,6 +110,9 @@ int hv_signs_show_json(struct hv_store *s, const char *serial, struct hv_json *w
 /* One event's canonical JSON (sorted keys, fixed number formats): what the ledger records. */
 void hv_signs_event_canonical(const struct hv_sign_event *e, struct hv_json *w);
 
+/* Registers the ledger's check of "sign_event" entries (for `haven verify`). Idempotent. */
+int hv_signs_ledger_register(struct hv_err *err);
+
 /* ---- public verification ---- */
 
 struct hv_signs_public {
