@@ -19,6 +19,7 @@ struct hv_api {
 	bool stop, started;
 	unsigned refresh_ms;
 	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
+	char *db_path;            /* the store's path (the signs API keeps photos beside it) */
 };
 
 int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
@@ -27,6 +28,10 @@ int hv_api_scopes_register(struct hv_api *api, struct hv_router *r, struct hv_er
 /* Adds login, logout, me and users, and installs the router's authenticator. */
 int hv_api_auth_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 void hv_api_auth_free(struct hv_api_auth *a);
+/* Signs: /api/v1/signs..., /api/v1/properties/{id}/measures, /s/{serial} (api_signs.c). */
+int hv_api_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+/* The signs pages: /opt-in and /facilities/signs (src/web/signs_pages.c). */
+int hv_web_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 
 /* Writes ISO or extended WKB (2D, Z, M or ZM; either byte order; Z and M dropped) as a GeoJSON

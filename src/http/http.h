@@ -100,6 +100,7 @@ struct hv_req {
 	const char *authorization;  /* the Authorization header */
 	const char *csrf_header;    /* the X-CSRF-Token header */
 	const char *client_addr;    /* the peer's address, "127.0.0.1" */
+	const char *accept;         /* the Accept header (NULL when absent) */
 	/* Who the router's authenticator found (role above; name in the arena, NULL: public). */
 	const char *user_name;
 	int64_t user_id;  /* 0 for the public and API tokens */

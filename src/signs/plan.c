@@ -133,7 +133,8 @@ static int status_load(struct hv_store *s, const char *scope_name, struct status
 	rc = hv_store_sign_each(s, 0, 0, NULL, signed_cb, &c->signs, err);
 	if (rc < 0)
 		return rc;
-	qsort(c->signs.ids, c->signs.n, sizeof(int64_t), cmp_i64);
+	if (c->signs.n)
+		qsort(c->signs.ids, c->signs.n, sizeof(int64_t), cmp_i64);
 	rc = hv_store_sign_measure_latest(s, measure_cb, &c->ms, err);
 	return rc < 0 ? rc : HV_OK;
 }

@@ -107,6 +107,8 @@ int hv_signs_distance_m(struct hv_store *s, int64_t property_id, double lon, dou
 /* A sign, its run and its events as JSON (the staff view: installers and photos included). */
 int hv_signs_show_json(struct hv_store *s, const char *serial, struct hv_json *w,
 		       struct hv_err *err);
+/* A sign row's members as JSON keys, inside an object the caller opened (staff view). */
+void hv_signs_row_json(struct hv_json *w, const struct hv_sign_row *r);
 /* One event's canonical JSON (sorted keys, fixed number formats): what the ledger records. */
 void hv_signs_event_canonical(const struct hv_sign_event *e, struct hv_json *w);
 

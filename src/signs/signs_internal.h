@@ -14,8 +14,6 @@ int hv_signs_ledger_event(struct hv_store *s, const struct hv_sign_event *e, str
  * inside the caller's transaction. */
 int hv_signs_ledger_read(struct hv_store *s, const char *what, const char *ref, const char *actor,
 			 struct hv_err *err);
-/* A sign row's members as JSON keys (inside an object the caller opened). */
-void hv_signs_row_json(struct hv_json *w, const struct hv_sign_row *r);
 /* hv_signs_assign inside the caller's open transaction. */
 int hv_signs_assign_in_tx(struct hv_store *s, const char *serial, const char *to_kind,
 			  const char *to, int64_t at_ms, const char *actor, struct hv_err *err);

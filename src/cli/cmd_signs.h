@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `haven signs`: its sub-command table entry and the render step of `signs print`. */
+#ifndef HV_CLI_CMD_SIGNS_H
+#define HV_CLI_CMD_SIGNS_H
+
+#include "cli/cli.h"
+
+struct hv_cli_signs_sub {
+	const char *name;
+	int (*run)(struct hv_cli *cli, struct hv_store *s, int argc, char **argv);
+};
+
+/* Renders print run run_id (its signs, in serial order) into one PDF at out_path, inside the
+ * caller's open transaction; an error leaves nothing at out_path. */
+int hv_cli_signs_render(struct hv_store *s, int64_t run_id, const char *out_path,
+			struct hv_err *err);
+
+#endif
