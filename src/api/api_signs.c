@@ -62,7 +62,8 @@ static int b64_decode(struct hv_arena *a, const char *s, size_t n, unsigned char
 			v[j] = is_pad ? 0 : b64val((unsigned char)s[i + j]);
 			if (v[j] < 0)
 				return hv_err_set(err, HV_EINVAL,
-						  "photo_base64: not base64 at character %zu", i + j);
+						  "photo_base64: not base64 at character %zu",
+						  i + j);
 		}
 		o[k++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
 		o[k++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
@@ -90,8 +91,14 @@ struct str_member {
 	size_t max;
 };
 
-#define SM(n, m) {n, offsetof(struct hv_api_sign_body, m), HV_SIGN_NAME_MAX - 1}
-#define SMT(n, m, x) {n, offsetof(struct hv_api_sign_body, m), x}
+#define SM(n, m)                                                                                   \
+	{                                                                                          \
+		n, offsetof(struct hv_api_sign_body, m), HV_SIGN_NAME_MAX - 1                      \
+	}
+#define SMT(n, m, x)                                                                               \
+	{                                                                                          \
+		n, offsetof(struct hv_api_sign_body, m), x                                         \
+	}
 
 static const struct str_member str_members[] = {
 	SM("installer", installer),
@@ -143,7 +150,8 @@ static int parse_member(struct hv_arena *a, const char *key, json_t *v,
 			return hv_err_set(err, HV_EINVAL, "%s: a number", key);
 		d = json_number_value(v);
 		if (!isfinite(d) || d < lo || d > hi)
-			return hv_err_set(err, HV_EINVAL, "%s: %g is outside %g..%g", key, d, lo, hi);
+			return hv_err_set(err, HV_EINVAL, "%s: %g is outside %g..%g", key, d, lo,
+					  hi);
 		*(key[0] == 'a' ? &out->accuracy_m : key[1] == 'a' ? &out->lat : &out->lon) = d;
 		return HV_OK;
 	}
@@ -256,8 +264,8 @@ static bool body_of(struct hv_req *req, struct hv_resp *resp, const char *const 
 	int rc;
 
 	hv_err_clear(&err);
-	if ((rc = hv_api_signs_parse_body(req->arena, req->body ? req->body : "",
-					  req->body_len, allowed, b, &err))) {
+	if ((rc = hv_api_signs_parse_body(req->arena, req->body ? req->body : "", req->body_len,
+					  allowed, b, &err))) {
 		hv_api_fail(resp, rc, &err);
 		return false;
 	}
@@ -336,8 +344,8 @@ static void sign_assign(struct hv_req *req, struct hv_resp *resp)
 }
 
 static const char *const install_members[] = {
-	"installer", "lat", "lon", "accuracy_m", "at", "reason", "correction", "photo_base64",
-	"photo_sha256", NULL};
+	"installer", "lat",	   "lon",	   "accuracy_m",   "at",
+	"reason",    "correction", "photo_base64", "photo_sha256", NULL};
 
 static void sign_install(struct hv_req *req, struct hv_resp *resp)
 {
@@ -355,19 +363,23 @@ static void sign_install(struct hv_req *req, struct hv_resp *resp)
 		return;
 	if (b.photo && (rc = put_photo(api, b.photo, b.photo_len, hex, &err)))
 		return hv_api_fail(resp, rc, &err);
-	in = (struct hv_signs_install){.serial = capture(req, "serial"), .installer = b.installer,
-				       .at_ms = b.at_ms, .lat = b.lat, .lon = b.lon,
+	in = (struct hv_signs_install){.serial = capture(req, "serial"),
+				       .installer = b.installer,
+				       .at_ms = b.at_ms,
+				       .lat = b.lat,
+				       .lon = b.lon,
 				       .accuracy_m = b.accuracy_m,
 				       .photo_sha256 = b.photo ? hex : b.photo_sha256,
-				       .reason = b.reason, .actor = actor_of(req),
+				       .reason = b.reason,
+				       .actor = actor_of(req),
 				       .correction = b.correction};
 	if ((rc = hv_signs_install(s, &in, &d, &err)))
 		return hv_api_fail(resp, rc, &err);
 	ok_serial(resp, s, capture(req, "serial"));
 }
 
-static const char *const inspect_members[] = {"outcome", "note", "at", "photo_base64",
-					      "photo_sha256", NULL};
+static const char *const inspect_members[] = {"outcome",      "note",	      "at",
+					      "photo_base64", "photo_sha256", NULL};
 
 static void sign_inspect(struct hv_req *req, struct hv_resp *resp)
 {
@@ -429,8 +441,8 @@ static void photo_upload(struct hv_req *req, struct hv_resp *resp)
 	hv_json_obj_end(w);
 }
 
-static const char *const issue_members[] = {"property_ids", "size", "variant", "langs",
-					    "template", "public_url", NULL};
+static const char *const issue_members[] = {"property_ids", "size",	  "variant", "langs",
+					    "template",	    "public_url", NULL};
 
 static void signs_issue(struct hv_req *req, struct hv_resp *resp)
 {
@@ -448,9 +460,12 @@ static void signs_issue(struct hv_req *req, struct hv_resp *resp)
 		return;
 	if (!b.n_property_ids)
 		return hv_resp_problem(resp, HV_EINVAL, "property_ids: required");
-	job = (struct hv_signs_job){.template_name = b.template_name, .size = b.size,
-				    .variant = b.variant, .langs = b.langs,
-				    .public_url = b.public_url, .actor = actor_of(req)};
+	job = (struct hv_signs_job){.template_name = b.template_name,
+				    .size = b.size,
+				    .variant = b.variant,
+				    .langs = b.langs,
+				    .public_url = b.public_url,
+				    .actor = actor_of(req)};
 	serials = hv_arena_calloc(req->arena, b.n_property_ids, sizeof(*serials));
 	if ((rc = hv_store_begin(s, &err)) ||
 	    (rc = hv_signs_issue(s, &job, b.property_ids, b.n_property_ids, 0, &run_id, serials,
@@ -904,12 +919,23 @@ static void html_esc(struct hv_buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&': hv_buf_adds(b, "&amp;"); break;
-		case '<': hv_buf_adds(b, "&lt;"); break;
-		case '>': hv_buf_adds(b, "&gt;"); break;
-		case '"': hv_buf_adds(b, "&quot;"); break;
-		case '\'': hv_buf_adds(b, "&#39;"); break;
-		default: hv_buf_addc(b, *s);
+		case '&':
+			hv_buf_adds(b, "&amp;");
+			break;
+		case '<':
+			hv_buf_adds(b, "&lt;");
+			break;
+		case '>':
+			hv_buf_adds(b, "&gt;");
+			break;
+		case '"':
+			hv_buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			hv_buf_adds(b, "&#39;");
+			break;
+		default:
+			hv_buf_addc(b, *s);
 		}
 	}
 }
@@ -927,9 +953,10 @@ static bool wants_json(const struct hv_req *req)
 static const char *lang_name(const char *tag, size_t n)
 {
 	static const char *const names[][2] = {
-		{"en", "English"}, {"es", "Español"}, {"pl", "Polski"}, {"zh-Hans", "简体中文"},
-		{"zh-Hant", "繁體中文"}, {"ar", "العربية"}, {"ur", "اردو"}, {"ko", "한국어"},
-		{"tl", "Tagalog"}, {"uk", "Українська"}, {"ru", "Русский"}, {"hi", "हिन्दी"}};
+		{"en", "English"},	 {"es", "Español"},	  {"pl", "Polski"},
+		{"zh-Hans", "简体中文"}, {"zh-Hant", "繁體中文"}, {"ar", "العربية"},
+		{"ur", "اردو"},		 {"ko", "한국어"},	  {"tl", "Tagalog"},
+		{"uk", "Українська"},	 {"ru", "Русский"},	  {"hi", "हिन्दी"}};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strlen(names[i][0]) == n && strncmp(names[i][0], tag, n) == 0)
@@ -973,12 +1000,14 @@ static void verify_page(struct hv_req *req, struct hv_resp *resp)
 	} else if (!p.found) {
 		hv_buf_adds(b, "<p class=\"bad\" id=\"status\">Serial <b>");
 		html_esc(b, p.serial);
-		hv_buf_adds(b, "</b> is unknown: the city did not issue a sign with this serial.</p>");
+		hv_buf_adds(b,
+			    "</b> is unknown: the city did not issue a sign with this serial.</p>");
 	} else if (strcmp(p.state, "replaced") == 0) {
 		hv_buf_adds(b, "<p class=\"bad\" id=\"status\">Sign <b>");
 		html_esc(b, p.serial);
-		hv_buf_adds(b, "</b> was issued by the city but has been <b>replaced</b> by sign <a "
-			       "href=\"/s/");
+		hv_buf_adds(b,
+			    "</b> was issued by the city but has been <b>replaced</b> by sign <a "
+			    "href=\"/s/");
 		html_esc(b, p.replaced_by);
 		hv_buf_adds(b, "\">");
 		html_esc(b, p.replaced_by);
@@ -988,7 +1017,8 @@ static void verify_page(struct hv_req *req, struct hv_resp *resp)
 
 		hv_buf_adds(b, "<p class=\"ok\" id=\"status\">Sign <b>");
 		html_esc(b, p.serial);
-		hv_buf_adds(b, "</b> is <b>genuine</b>.</p><dl><dt>Property</dt><dd id=\"property\">");
+		hv_buf_adds(b,
+			    "</b> is <b>genuine</b>.</p><dl><dt>Property</dt><dd id=\"property\">");
 		html_esc(b, *p.property_name ? p.property_name : p.kind);
 		hv_buf_adds(b, "</dd><dt>Address</dt><dd id=\"address\">");
 		html_esc(b, *p.address ? p.address : "-");
@@ -999,9 +1029,10 @@ static void verify_page(struct hv_req *req, struct hv_resp *resp)
 			if (strcmp(p.state, "damaged") == 0)
 				hv_buf_adds(b, " (reported damaged)");
 		} else {
-			html_esc(b, strcmp(p.state, "missing") == 0   ? "reported missing"
-				    : strcmp(p.state, "removed") == 0 ? "removed"
-								      : "issued, not yet installed");
+			html_esc(b, strcmp(p.state, "missing") == 0 ? "reported missing"
+				    : strcmp(p.state, "removed") == 0
+					    ? "removed"
+					    : "issued, not yet installed");
 		}
 		hv_buf_adds(b, "</dd><dt>Under</dt><dd id=\"order\">");
 		html_esc(b, p.citation);
@@ -1037,7 +1068,8 @@ int hv_api_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err
 		{HV_POST, "/api/v1/signs/photos", ROLES_WRITE, NULL, photo_upload, api},
 		{HV_GET, "/api/v1/signs/optins", ROLES_WRITE, NULL, optins_list, api},
 		{HV_GET, "/api/v1/signs/optins/{id}", ROLES_WRITE, NULL, optin_get, api},
-		{HV_POST, "/api/v1/signs/optins/{id}/approve", ROLES_WRITE, NULL, optin_approve, api},
+		{HV_POST, "/api/v1/signs/optins/{id}/approve", ROLES_WRITE, NULL, optin_approve,
+		 api},
 		{HV_POST, "/api/v1/signs/optins/{id}/reject", ROLES_WRITE, NULL, optin_reject, api},
 		{HV_GET, "/api/v1/signs/{serial}", ROLES_READ, NULL, sign_get, api},
 		{HV_POST, "/api/v1/signs/{serial}/assign", ROLES_WRITE, NULL, sign_assign, api},
@@ -1045,7 +1077,8 @@ int hv_api_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err
 		{HV_POST, "/api/v1/signs/{serial}/inspect", ROLES_WRITE, NULL, sign_inspect, api},
 		{HV_POST, "/api/v1/signs/{serial}/replace", ROLES_WRITE, NULL, sign_replace, api},
 		{HV_GET, "/api/v1/properties/{id}/measures", ROLES_READ, NULL, measures_get, api},
-		{HV_POST, "/api/v1/properties/{id}/measures", ROLES_WRITE, NULL, measures_post, api},
+		{HV_POST, "/api/v1/properties/{id}/measures", ROLES_WRITE, NULL, measures_post,
+		 api},
 		{HV_GET, "/s/{serial}", HV_ROLES_ANY, verify_params, verify_page, api},
 	};
 	int rc;

@@ -25,12 +25,15 @@ static const char signs_usage[] =
 	"  signs print (same options) --out FILE.pdf       issue and render one PDF\n"
 	"  signs runs [--json]\n"
 	"Lifecycle (issued -> assigned -> installed -> inspected -> replaced; append-only):\n"
-	"  signs assign SERIAL --to-kind department|ward_office|private_owner --to NAME [--at DATE]\n"
-	"  signs install SERIAL --installer NAME --lat LAT --lon LON [--accuracy M] [--photo FILE]\n"
+	"  signs assign SERIAL --to-kind department|ward_office|private_owner --to NAME [--at "
+	"DATE]\n"
+	"  signs install SERIAL --installer NAME --lat LAT --lon LON [--accuracy M] [--photo "
+	"FILE]\n"
 	"        [--reason TEXT] [--at DATE] [--correction]\n"
 	"  signs inspect SERIAL --outcome ok|damaged|missing|removed [--note TEXT] [--photo FILE]\n"
 	"  signs replace SERIAL [--reason TEXT]\n"
-	"  signs show SERIAL [--json]          signs verify SERIAL [--json] (what the public sees)\n"
+	"  signs show SERIAL [--json]          signs verify SERIAL [--json] (what the public "
+	"sees)\n"
 	"  signs list [--property ID] [--run ID] [--state S] [--json]\n"
 	"Coverage and the plan:\n"
 	"  signs coverage [--scope NAME] [--json]\n"
@@ -39,7 +42,8 @@ static const char signs_usage[] =
 	"  signs incident add --kind attempted_use|incident --lon LON --lat LAT [--property ID]\n"
 	"        [--at DATE]                  (until the cases module reports incidents)\n"
 	"Physical measures:\n"
-	"  signs measure PROPERTY_ID --barrier none|installed|lockable|locked [--hours 22:00-06:00]\n"
+	"  signs measure PROPERTY_ID --barrier none|installed|lockable|locked [--hours "
+	"22:00-06:00]\n"
 	"        [--note TEXT]\n"
 	"  signs measures PROPERTY_ID [--json]\n"
 	"Private opt-in (contact is restricted; each read of it is logged):\n"
@@ -48,7 +52,8 @@ static const char signs_usage[] =
 	"  signs optin reject ID [--note TEXT]\n"
 	"Settings (versioned): signs config [--json] | signs config NAME VALUE\n"
 	"\n"
-	"A GPS fix more than 50 m outside the property needs --reason. Photos go to the blob store\n"
+	"A GPS fix more than 50 m outside the property needs --reason. Photos go to the blob "
+	"store\n"
 	"beside the store file, by SHA-256, never modified. See docs/signs.md.\n";
 
 static int run(struct hv_cli *cli, int argc, char **argv);
@@ -81,10 +86,36 @@ static int parse_num(const char *opt, const char *v, double *out)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum {
-		O_SCOPE = 256, O_PROPERTY, O_SIZE, O_LANGS, O_VARIANT, O_TEMPLATE, O_URL, O_OUT,
-		O_JSON, O_TO_KIND, O_TO, O_AT, O_INSTALLER, O_LAT, O_LON, O_ACC, O_PHOTO,
-		O_REASON, O_CORR, O_OUTCOME, O_NOTE, O_RUN, O_STATE, O_BUDGET, O_COST, O_BARRIER,
-		O_HOURS, O_WARD, O_COUNT, O_KIND,
+		O_SCOPE = 256,
+		O_PROPERTY,
+		O_SIZE,
+		O_LANGS,
+		O_VARIANT,
+		O_TEMPLATE,
+		O_URL,
+		O_OUT,
+		O_JSON,
+		O_TO_KIND,
+		O_TO,
+		O_AT,
+		O_INSTALLER,
+		O_LAT,
+		O_LON,
+		O_ACC,
+		O_PHOTO,
+		O_REASON,
+		O_CORR,
+		O_OUTCOME,
+		O_NOTE,
+		O_RUN,
+		O_STATE,
+		O_BUDGET,
+		O_COST,
+		O_BARRIER,
+		O_HOURS,
+		O_WARD,
+		O_COUNT,
+		O_KIND,
 	};
 	static const struct option opts[] = {
 		{"scope", required_argument, NULL, O_SCOPE},
@@ -127,7 +158,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	hv_cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case O_SCOPE: o->scope = optarg; break;
+		case O_SCOPE:
+			o->scope = optarg;
+			break;
 		case O_PROPERTY:
 			if (!hv_cli_parse_id(optarg, &id))
 				return hv_cli_usage(&hv_cmd_signs, "--property \"%s\" is not an id",
@@ -138,45 +171,101 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->props[o->n_props++] = id;
 			o->property = id;
 			break;
-		case O_SIZE: o->size = optarg; break;
-		case O_LANGS: o->langs = optarg; break;
-		case O_VARIANT: o->variant = optarg; break;
-		case O_TEMPLATE: o->template_name = optarg; break;
-		case O_URL: o->public_url = optarg; break;
-		case O_OUT: o->out = optarg; break;
-		case O_JSON: o->json = true; break;
-		case O_TO_KIND: o->to_kind = optarg; break;
-		case O_TO: o->to = optarg; break;
+		case O_SIZE:
+			o->size = optarg;
+			break;
+		case O_LANGS:
+			o->langs = optarg;
+			break;
+		case O_VARIANT:
+			o->variant = optarg;
+			break;
+		case O_TEMPLATE:
+			o->template_name = optarg;
+			break;
+		case O_URL:
+			o->public_url = optarg;
+			break;
+		case O_OUT:
+			o->out = optarg;
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case O_TO_KIND:
+			o->to_kind = optarg;
+			break;
+		case O_TO:
+			o->to = optarg;
+			break;
 		case O_AT:
 			if (!hv_time_parse_iso(optarg, &o->at_ms))
-				return hv_cli_usage(&hv_cmd_signs, "--at \"%s\" is not a date or time",
-						    optarg);
+				return hv_cli_usage(&hv_cmd_signs,
+						    "--at \"%s\" is not a date or time", optarg);
 			break;
-		case O_INSTALLER: o->installer = optarg; break;
-		case O_LAT: if ((rc = parse_num("--lat", optarg, &o->lat))) return rc; break;
-		case O_LON: if ((rc = parse_num("--lon", optarg, &o->lon))) return rc; break;
-		case O_ACC: if ((rc = parse_num("--accuracy", optarg, &o->accuracy))) return rc; break;
-		case O_PHOTO: o->photo = optarg; break;
-		case O_REASON: o->reason = optarg; break;
-		case O_CORR: o->correction = true; break;
-		case O_OUTCOME: o->outcome = optarg; break;
-		case O_NOTE: o->note = optarg; break;
+		case O_INSTALLER:
+			o->installer = optarg;
+			break;
+		case O_LAT:
+			if ((rc = parse_num("--lat", optarg, &o->lat)))
+				return rc;
+			break;
+		case O_LON:
+			if ((rc = parse_num("--lon", optarg, &o->lon)))
+				return rc;
+			break;
+		case O_ACC:
+			if ((rc = parse_num("--accuracy", optarg, &o->accuracy)))
+				return rc;
+			break;
+		case O_PHOTO:
+			o->photo = optarg;
+			break;
+		case O_REASON:
+			o->reason = optarg;
+			break;
+		case O_CORR:
+			o->correction = true;
+			break;
+		case O_OUTCOME:
+			o->outcome = optarg;
+			break;
+		case O_NOTE:
+			o->note = optarg;
+			break;
 		case O_RUN:
 			if (!hv_cli_parse_id(optarg, &o->run_id))
-				return hv_cli_usage(&hv_cmd_signs, "--run \"%s\" is not an id", optarg);
+				return hv_cli_usage(&hv_cmd_signs, "--run \"%s\" is not an id",
+						    optarg);
 			break;
-		case O_STATE: o->state = optarg; break;
-		case O_BUDGET: if ((rc = parse_num("--budget", optarg, &o->budget))) return rc; break;
-		case O_COST: if ((rc = parse_num("--cost", optarg, &o->cost))) return rc; break;
-		case O_BARRIER: o->barrier = optarg; break;
-		case O_HOURS: o->hours = optarg; break;
-		case O_WARD: o->ward_office = optarg; break;
+		case O_STATE:
+			o->state = optarg;
+			break;
+		case O_BUDGET:
+			if ((rc = parse_num("--budget", optarg, &o->budget)))
+				return rc;
+			break;
+		case O_COST:
+			if ((rc = parse_num("--cost", optarg, &o->cost)))
+				return rc;
+			break;
+		case O_BARRIER:
+			o->barrier = optarg;
+			break;
+		case O_HOURS:
+			o->hours = optarg;
+			break;
+		case O_WARD:
+			o->ward_office = optarg;
+			break;
 		case O_COUNT:
 			if (!hv_cli_parse_id(optarg, &o->count))
 				return hv_cli_usage(&hv_cmd_signs, "--count \"%s\" is not a count",
 						    optarg);
 			break;
-		case O_KIND: o->kind = optarg; break;
+		case O_KIND:
+			o->kind = optarg;
+			break;
 		case ':':
 			return hv_cli_usage(&hv_cmd_signs, "%s needs a value", argv[optind - 1]);
 		default:
@@ -255,17 +344,20 @@ static int issue_common(struct hv_cli *cli, struct hv_store *s, int argc, char *
 		goto out;
 	}
 	if (!o.scope == !o.n_props) {
-		rc = hv_cli_usage(&hv_cmd_signs, "%s needs --scope NAME or --property ID (one of them)",
-				  argv[0]);
+		rc = hv_cli_usage(&hv_cmd_signs,
+				  "%s needs --scope NAME or --property ID (one of them)", argv[0]);
 		goto out;
 	}
 	if (print && !o.out) {
 		rc = hv_cli_usage(&hv_cmd_signs, "print needs --out FILE.pdf");
 		goto out;
 	}
-	job = (struct hv_signs_job){.template_name = o.template_name, .size = o.size,
-				    .variant = o.variant, .langs = o.langs,
-				    .public_url = o.public_url, .actor = actor()};
+	job = (struct hv_signs_job){.template_name = o.template_name,
+				    .size = o.size,
+				    .variant = o.variant,
+				    .langs = o.langs,
+				    .public_url = o.public_url,
+				    .actor = actor()};
 	if ((rc = hv_signs_job_check(&job, &err))) {
 		rc = hv_cli_fail(&err);
 		goto out;
@@ -364,8 +456,8 @@ static int run_cb(void *ctx, const struct hv_sign_run *r)
 
 	hv_time_format_iso(r->created_ms, when, sizeof(when));
 	if (!w) {
-		printf("run %-5lld %s  %-7s %-7s %-15s %-20s %lld sign%s%s\n", (long long)r->id, when,
-		       r->template_name, r->size, r->variant, r->langs, (long long)r->n_signs,
+		printf("run %-5lld %s  %-7s %-7s %-15s %-20s %lld sign%s%s\n", (long long)r->id,
+		       when, r->template_name, r->size, r->variant, r->langs, (long long)r->n_signs,
 		       r->n_signs == 1 ? "" : "s", r->optin_id ? "  (opt-in)" : "");
 		return 0;
 	}
@@ -497,10 +589,15 @@ static int sub_install(struct hv_cli *cli, struct hv_store *s, int argc, char **
 		return hv_cli_usage(&hv_cmd_signs, "install needs --installer, --lat and --lon");
 	if (o.photo && store_photo(cli, o.photo, hex, &err))
 		return hv_cli_fail(&err);
-	in = (struct hv_signs_install){.serial = serial, .installer = o.installer,
-				       .at_ms = o.at_ms, .lat = o.lat, .lon = o.lon,
-				       .accuracy_m = o.accuracy, .photo_sha256 = o.photo ? hex : NULL,
-				       .reason = o.reason, .actor = actor(),
+	in = (struct hv_signs_install){.serial = serial,
+				       .installer = o.installer,
+				       .at_ms = o.at_ms,
+				       .lat = o.lat,
+				       .lon = o.lon,
+				       .accuracy_m = o.accuracy,
+				       .photo_sha256 = o.photo ? hex : NULL,
+				       .reason = o.reason,
+				       .actor = actor(),
 				       .correction = o.correction};
 	if (hv_signs_install(s, &in, &d, &err))
 		return hv_cli_fail(&err);
@@ -606,7 +703,8 @@ static int sub_verify(struct hv_cli *cli, struct hv_store *s, int argc, char **a
 	} else if (!p.found) {
 		printf("%s: not a sign haven issued\n", p.serial);
 	} else if (strcmp(p.state, "replaced") == 0) {
-		printf("%s: replaced by %s; this sign is no longer valid\n", p.serial, p.replaced_by);
+		printf("%s: replaced by %s; this sign is no longer valid\n", p.serial,
+		       p.replaced_by);
 	} else {
 		char when[HV_TIME_ISO_MAX] = "-";
 
@@ -767,10 +865,12 @@ static int sub_staging(struct hv_cli *cli, struct hv_store *s, int argc, char **
 	(void)cli;
 	hv_err_clear(&err);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return hv_store_sign_point_each(s, false, point_cb, NULL, &err) < 0 ? hv_cli_fail(&err)
-										   : 0;
+		return hv_store_sign_point_each(s, false, point_cb, NULL, &err) < 0
+			       ? hv_cli_fail(&err)
+			       : 0;
 	if (argc != 5 || strcmp(argv[1], "add") != 0)
-		return hv_cli_usage(&hv_cmd_signs, "signs staging add NAME LON LAT | signs staging list");
+		return hv_cli_usage(&hv_cmd_signs,
+				    "signs staging add NAME LON LAT | signs staging list");
 	if ((rc = parse_num("LON", argv[3], &lon)) || (rc = parse_num("LAT", argv[4], &lat)))
 		return rc;
 	if (lon < -180 || lon > 180 || lat < -90 || lat > 90)
@@ -781,7 +881,8 @@ static int sub_staging(struct hv_cli *cli, struct hv_store *s, int argc, char **
 	p.lon = lon;
 	p.lat = lat;
 	p.at_ms = hv_time_now_ms();
-	if ((rc = hv_store_begin(s, &err)) || (rc = hv_store_sign_point_add(s, false, &p, NULL, &err)) ||
+	if ((rc = hv_store_begin(s, &err)) ||
+	    (rc = hv_store_sign_point_add(s, false, &p, NULL, &err)) ||
 	    (rc = hv_store_commit(s, &err))) {
 		hv_store_rollback(s);
 		return hv_cli_fail(&err);
@@ -800,7 +901,8 @@ static int sub_incident(struct hv_cli *cli, struct hv_store *s, int argc, char *
 	(void)cli;
 	hv_err_clear(&err);
 	if (argc < 2 || strcmp(argv[1], "add") != 0)
-		return hv_cli_usage(&hv_cmd_signs, "signs incident add --kind K --lon LON --lat LAT");
+		return hv_cli_usage(&hv_cmd_signs,
+				    "signs incident add --kind K --lon LON --lat LAT");
 	if ((rc = parse_opts(argc - 1, argv + 1, &o)))
 		return rc;
 	free(o.props);
@@ -814,7 +916,8 @@ static int sub_incident(struct hv_cli *cli, struct hv_store *s, int argc, char *
 	p.lat = o.lat;
 	p.property_id = o.property;
 	p.at_ms = o.at_ms ? o.at_ms : hv_time_now_ms();
-	if ((rc = hv_store_begin(s, &err)) || (rc = hv_store_sign_point_add(s, true, &p, NULL, &err)) ||
+	if ((rc = hv_store_begin(s, &err)) ||
+	    (rc = hv_store_sign_point_add(s, true, &p, NULL, &err)) ||
 	    (rc = hv_store_commit(s, &err))) {
 		hv_store_rollback(s);
 		return hv_cli_fail(&err);
@@ -933,7 +1036,8 @@ static int sub_optin(struct hv_cli *cli, struct hv_store *s, int argc, char **ar
 	if (argc < 2)
 		return hv_cli_usage(&hv_cmd_signs, "signs optin list|show|approve|reject");
 	if (strcmp(argv[1], "list") == 0)
-		return hv_store_sign_optin_each(s, optin_cb, NULL, &err) < 0 ? hv_cli_fail(&err) : 0;
+		return hv_store_sign_optin_each(s, optin_cb, NULL, &err) < 0 ? hv_cli_fail(&err)
+									     : 0;
 	if ((rc = parse_opts(argc - 1, argv + 1, &o)))
 		return rc;
 	free(o.props);
@@ -945,9 +1049,10 @@ static int sub_optin(struct hv_cli *cli, struct hv_store *s, int argc, char **ar
 		if (hv_signs_optin_read(s, id, actor(), &r, &err))
 			return hv_cli_fail(&err);
 		printf("opt-in %lld (%s)\n  organisation %s\n  kind         %s\n  address      %s\n"
-		       "  contact      %s\n  ward office  %s\n(this read of the contact is logged)\n",
-		       (long long)r.id, *r.decision ? r.decision : "pending", r.organisation, r.kind,
-		       r.address, r.contact, *r.ward_office ? r.ward_office : "-");
+		       "  contact      %s\n  ward office  %s\n(this read of the contact is "
+		       "logged)\n",
+		       (long long)r.id, *r.decision ? r.decision : "pending", r.organisation,
+		       r.kind, r.address, r.contact, *r.ward_office ? r.ward_office : "-");
 		return 0;
 	}
 	if (strcmp(argv[1], "approve") == 0) {
@@ -996,7 +1101,8 @@ static int sub_config(struct hv_cli *cli, struct hv_store *s, int argc, char **a
 		return 0;
 	}
 	if (argc != 1 && !(argc == 2 && strcmp(argv[1], "--json") == 0))
-		return hv_cli_usage(&hv_cmd_signs, "signs config [--json] | signs config NAME VALUE");
+		return hv_cli_usage(&hv_cmd_signs,
+				    "signs config [--json] | signs config NAME VALUE");
 	hv_buf_init(&b, 0);
 	hv_json_init(&w, &b, true);
 	if (hv_signs_settings_json(s, &w, &err)) {

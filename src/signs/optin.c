@@ -78,7 +78,8 @@ int hv_signs_optin_parse(struct hv_arena *a, const char *body, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (len > HV_SIGNS_OPTIN_BODY_MAX)
-		return hv_err_set(err, HV_ELIMIT, "form: more than %d bytes", HV_SIGNS_OPTIN_BODY_MAX);
+		return hv_err_set(err, HV_ELIMIT, "form: more than %d bytes",
+				  HV_SIGNS_OPTIN_BODY_MAX);
 	while (i < len) {
 		size_t end = i, eq;
 		char *name, *value;
@@ -93,11 +94,14 @@ int hv_signs_optin_parse(struct hv_arena *a, const char *body, size_t len,
 		for (eq = i; eq < end && body[eq] != '='; eq++)
 			;
 		name = form_decode(a, body + i, eq - i);
-		value = form_decode(a, body + (eq < end ? eq + 1 : end), eq < end ? end - eq - 1 : 0);
+		value = form_decode(a, body + (eq < end ? eq + 1 : end),
+				    eq < end ? end - eq - 1 : 0);
 		if (!name || !value)
-			return hv_err_set(err, HV_EINVAL, "form: a badly encoded field at byte %zu", i);
+			return hv_err_set(err, HV_EINVAL, "form: a badly encoded field at byte %zu",
+					  i);
 		if (!hv_utf8_valid(name, strlen(name)) || !hv_utf8_valid(value, strlen(value)))
-			return hv_err_set(err, HV_EINVAL, "form: field at byte %zu is not UTF-8", i);
+			return hv_err_set(err, HV_EINVAL, "form: field at byte %zu is not UTF-8",
+					  i);
 		for (size_t k = 0; k < 4; k++) {
 			if (strcmp(name, names[k]) != 0)
 				continue;
@@ -233,8 +237,8 @@ int hv_signs_optin_approve(struct hv_store *s, int64_t id, const char *ward_offi
 			   const char *langs, const char *actor, int64_t *run_id,
 			   char (*serials)[HV_SIGN_SERIAL_MAX], struct hv_err *err)
 {
-	struct hv_signs_job job = {.template_name = "private", .langs = langs, .actor = actor,
-				   .optin_id = id};
+	struct hv_signs_job job = {
+		.template_name = "private", .langs = langs, .actor = actor, .optin_id = id};
 	struct hv_sign_optin o;
 	int rc;
 
@@ -278,7 +282,8 @@ int hv_signs_optin_reject(struct hv_store *s, int64_t id, const char *note, cons
 	int rc;
 
 	if (note && strlen(note) >= HV_SIGN_TEXT_MAX)
-		return hv_err_set(err, HV_EINVAL, "note: longer than %d bytes", HV_SIGN_TEXT_MAX - 1);
+		return hv_err_set(err, HV_EINVAL, "note: longer than %d bytes",
+				  HV_SIGN_TEXT_MAX - 1);
 	if ((rc = hv_store_begin(s, err)))
 		return rc;
 	if ((rc = hv_store_sign_optin_get(s, id, &o, err)))

@@ -125,7 +125,8 @@ static int status_load(struct hv_store *s, const char *scope_name, struct status
 	c->z = *z;
 	c->rule = -1;
 	if (scope_name && (c->rule = hv_zones_find(*z, scope_name)) < 0)
-		return hv_err_set(err, HV_ENOENT, "scope \"%s\": no such rule in force", scope_name);
+		return hv_err_set(err, HV_ENOENT, "scope \"%s\": no such rule in force",
+				  scope_name);
 	if (!scope_name && hv_zones_count(*z) == 0)
 		return hv_err_set(err, HV_ENOENT,
 				  "no scope rule in force: add one with 'haven scope add'");
@@ -227,7 +228,10 @@ static int cov_one(void *ctx, const struct hv_property *p, bool sg, bool gt)
 
 static int group_rank(const char *g)
 {
-	return strcmp(g, "total") == 0 ? 0 : strcmp(g, "department") == 0 ? 1 : strcmp(g, "ward") == 0 ? 2 : 3;
+	return strcmp(g, "total") == 0	      ? 0
+	       : strcmp(g, "department") == 0 ? 1
+	       : strcmp(g, "ward") == 0	      ? 2
+					      : 3;
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -259,7 +263,8 @@ int hv_signs_coverage(struct hv_store *s, const char *scope_name, struct hv_sign
 		snprintf(out->rows[0].group, sizeof(out->rows[0].group), "total");
 		snprintf(out->rows[0].value, sizeof(out->rows[0].value), "all");
 	}
-	qsort(out->rows, out->n_rows, sizeof(*out->rows), cmp_row);
+	if (out->n_rows)
+		qsort(out->rows, out->n_rows, sizeof(*out->rows), cmp_row);
 out:
 	hv_strmap_release(&cc.index);
 	if (rc)
@@ -281,7 +286,10 @@ void hv_signs_coverage_json(const struct hv_signs_coverage *c, struct hv_json *w
 
 	hv_json_obj_begin(w);
 	for (size_t g = 0; g < 4; g++) {
-		hv_json_key(w, g == 0 ? "total" : g == 1 ? "by_department" : g == 2 ? "by_ward" : "by_kind");
+		hv_json_key(w, g == 0	? "total"
+			       : g == 1 ? "by_department"
+			       : g == 2 ? "by_ward"
+					: "by_kind");
 		if (g)
 			hv_json_arr_begin(w);
 		for (size_t i = 0; i < c->n_rows; i++) {
@@ -408,7 +416,8 @@ static void areas(struct plan_ctx *pc)
 
 	for (size_t i = 0; i < pc->n; i++)
 		if (pc->c[i].wkb)
-			hv_index_builder_add_wkb(b, (int64_t)i, pc->c[i].wkb, pc->c[i].wkb_len, NULL);
+			hv_index_builder_add_wkb(b, (int64_t)i, pc->c[i].wkb, pc->c[i].wkb_len,
+						 NULL);
 	ix = hv_index_build(b);
 	for (size_t i = 0; i < pc->n; i++) {
 		size_t n;
@@ -489,7 +498,8 @@ int hv_signs_plan_make(struct hv_store *s, const char *scope_name, double budget
 			isnan(it->staging_m) || !(w->staging_radius_m > 0) ||
 					it->staging_m >= w->staging_radius_m
 				? 0.0
-				: w->w[HV_PLAN_STAGING] * (1.0 - it->staging_m / w->staging_radius_m);
+				: w->w[HV_PLAN_STAGING] *
+					  (1.0 - it->staging_m / w->staging_radius_m);
 		it->term[HV_PLAN_EXPOSURE] = w->w[HV_PLAN_EXPOSURE] * g;
 		it->score = 0;
 		for (int t = 0; t < HV_PLAN_N_TERMS; t++)

@@ -63,13 +63,15 @@ int hv_signs_serial_parse(const char *text, char out[HV_SIGN_SERIAL_MAX], struct
 	if (!text || !*text)
 		return hv_err_set(err, HV_EINVAL, "serial: empty");
 	if (strlen(text) > 40)
-		return hv_err_set(err, HV_EINVAL, "serial: too long (%zu characters)", strlen(text));
+		return hv_err_set(err, HV_EINVAL, "serial: too long (%zu characters)",
+				  strlen(text));
 	while (*p == ' ')
 		p++;
 	while (isalpha((unsigned char)*p)) {
 		if (np >= 4)
 			return hv_err_set(err, HV_EINVAL,
-					  "serial \"%s\": the prefix has more than 4 letters", text);
+					  "serial \"%s\": the prefix has more than 4 letters",
+					  text);
 		prefix[np++] = (char)toupper((unsigned char)*p);
 		p++;
 	}
@@ -96,8 +98,8 @@ int hv_signs_serial_parse(const char *text, char out[HV_SIGN_SERIAL_MAX], struct
 		body[nb++] = c;
 	}
 	if (nb != 8)
-		return hv_err_set(err, HV_EINVAL, "serial \"%s\": 8 symbols after the prefix, not %zu",
-				  text, nb);
+		return hv_err_set(err, HV_EINVAL,
+				  "serial \"%s\": 8 symbols after the prefix, not %zu", text, nb);
 	if (check_symbol(body, 7) != body[7])
 		return hv_err_set(err, HV_EINVAL,
 				  "serial \"%s\": the check symbol does not match (a typo?)", text);
@@ -118,14 +120,15 @@ static const struct setting settings[] = {
 	{"order.citation", "the city's executive order on civil immigration enforcement",
 	 "the order the verification page cites", false},
 	{"coverage.ward_field", "Ward", "the property attribute holding the ward", false},
-	{"coverage.department_field", "Department",
-	 "the property attribute holding the department", false},
+	{"coverage.department_field", "Department", "the property attribute holding the department",
+	 false},
 	{"plan.w_attempt", "10", "points per reported attempted use at or near the property", true},
 	{"plan.w_incidents", "2", "points per incident within plan.radius_m", true},
 	{"plan.w_area", "1", "points per hectare of lot (up to plan.area_cap_ha)", true},
 	{"plan.w_staging", "5", "points at a staging site, falling to 0 at plan.staging_radius_m",
 	 true},
-	{"plan.w_exposure", "1", "points for an open lot (0.5 barrier or lockable, 0 locked)", true},
+	{"plan.w_exposure", "1", "points for an open lot (0.5 barrier or lockable, 0 locked)",
+	 true},
 	{"plan.near_m", "50", "an attempted use this close counts as at the property", true},
 	{"plan.radius_m", "500", "incidents within this radius count", true},
 	{"plan.area_cap_ha", "2", "lot size counts up to this many hectares", true},
@@ -181,8 +184,8 @@ int hv_signs_setting_set(struct hv_store *s, const char *name, const char *value
 		double d = strtod(value, &end);
 
 		if (!*value || *end || !isfinite(d) || d < 0)
-			return hv_err_set(err, HV_EINVAL,
-					  "setting %s: \"%s\" is not a number >= 0", name, value);
+			return hv_err_set(err, HV_EINVAL, "setting %s: \"%s\" is not a number >= 0",
+					  name, value);
 	}
 	if (strcmp(name, "serial.prefix") == 0) {
 		size_t n = strlen(value);
@@ -198,9 +201,10 @@ int hv_signs_setting_set(struct hv_store *s, const char *name, const char *value
 	}
 	if (strcmp(name, "public_url") == 0 && strncmp(value, "http://", 7) != 0 &&
 	    strncmp(value, "https://", 8) != 0)
-		return hv_err_set(err, HV_EINVAL,
-				  "setting public_url: \"%s\" does not start with http:// or https://",
-				  value);
+		return hv_err_set(
+			err, HV_EINVAL,
+			"setting public_url: \"%s\" does not start with http:// or https://",
+			value);
 	if ((rc = hv_store_begin(s, err)))
 		return rc;
 	if ((rc = hv_store_sign_setting_set(s, name, value, hv_time_now_ms(), err)) ||
@@ -294,8 +298,8 @@ static int record_event(struct hv_store *s, struct hv_sign_event *e, struct hv_e
 	return hv_signs_ledger_event(s, e, err);
 }
 
-static void event_init(struct hv_sign_event *e, const char *serial, const char *kind,
-		       int64_t at_ms, const char *actor)
+static void event_init(struct hv_sign_event *e, const char *serial, const char *kind, int64_t at_ms,
+		       const char *actor)
 {
 	memset(e, 0, sizeof(*e));
 	snprintf(e->serial, sizeof(e->serial), "%s", serial);
@@ -320,7 +324,7 @@ static const char *const templates[] = {"city", "private", NULL};
 static const char *const sizes[] = {"letter", "tabloid", "18x24", "24x36", NULL};
 static const char *const variants[] = {"lot", "building-public", "non-public", NULL};
 static const char *const languages[] = {"en", "es", "pl", "zh-Hans", "zh-Hant", "ar", "ur",
-					"ko", "tl", "uk", "ru", "hi", NULL};
+					"ko", "tl", "uk", "ru",	     "hi",	NULL};
 
 int hv_signs_job_check(const struct hv_signs_job *job, struct hv_err *err)
 {
@@ -346,7 +350,8 @@ int hv_signs_job_check(const struct hv_signs_job *job, struct hv_err *err)
 	if (!job->langs)
 		return HV_OK;
 	if (strlen(job->langs) >= sizeof(buf) || !*job->langs)
-		return hv_err_set(err, HV_EINVAL, "languages \"%s\": empty or too long", job->langs);
+		return hv_err_set(err, HV_EINVAL, "languages \"%s\": empty or too long",
+				  job->langs);
 	snprintf(buf, sizeof(buf), "%s", job->langs);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (!in_list(tok, languages))
@@ -358,8 +363,8 @@ int hv_signs_job_check(const struct hv_signs_job *job, struct hv_err *err)
 }
 
 int hv_signs_issue(struct hv_store *s, const struct hv_signs_job *job, const int64_t *property_ids,
-		   size_t n, size_t n_private, int64_t *run_id,
-		   char (*serials)[HV_SIGN_SERIAL_MAX], struct hv_err *err)
+		   size_t n, size_t n_private, int64_t *run_id, char (*serials)[HV_SIGN_SERIAL_MAX],
+		   struct hv_err *err)
 {
 	struct hv_sign_run run = {0};
 	char prefix[16];
@@ -418,7 +423,8 @@ int hv_signs_issue(struct hv_store *s, const struct hv_signs_job *job, const int
 			if (rc)
 				return rc;
 			if (attempt > 20)
-				return hv_err_set(err, HV_EINTERNAL, "no free serial after 20 tries");
+				return hv_err_set(err, HV_EINTERNAL,
+						  "no free serial after 20 tries");
 		}
 		hv_err_clear(err);
 		row.run_id = *run_id;
@@ -466,8 +472,7 @@ static bool state_is(const struct hv_sign_row *row, const char *a, const char *b
 	       (c && strcmp(row->state, c) == 0);
 }
 
-static int text_ok(const char *field, const char *v, size_t cap, bool required,
-		   struct hv_err *err)
+static int text_ok(const char *field, const char *v, size_t cap, bool required, struct hv_err *err)
 {
 	if (!v || !*v)
 		return required ? hv_err_set(err, HV_EINVAL, "%s: required", field) : HV_OK;
@@ -541,9 +546,10 @@ int hv_signs_distance_m(struct hv_store *s, int64_t property_id, double lon, dou
 
 	*d = NAN;
 	if ((rc = hv_store_property_get(s, property_id, 0, &p, err)))
-		return rc == HV_ENOENT ? hv_err_set(err, HV_ENOENT, "property %lld: no such property",
-						    (long long)property_id)
-				       : rc;
+		return rc == HV_ENOENT
+			       ? hv_err_set(err, HV_ENOENT, "property %lld: no such property",
+					    (long long)property_id)
+			       : rc;
 	b = hv_index_builder_new();
 	if (p.wkb) {
 		if ((rc = hv_index_builder_add_wkb(b, p.id, p.wkb, p.wkb_len, err))) {
@@ -621,10 +627,11 @@ int hv_signs_install(struct hv_store *s, const struct hv_signs_install *in, doub
 						"the GPS fix against; a written reason is required",
 						row.serial, (long long)row.property_id);
 			else
-				rc = hv_err_set(err, HV_EINVAL,
-						"serial %s: the GPS fix is %.0f m outside property "
-						"%lld (more than 50 m); a written reason is required",
-						row.serial, d, (long long)row.property_id);
+				rc = hv_err_set(
+					err, HV_EINVAL,
+					"serial %s: the GPS fix is %.0f m outside property "
+					"%lld (more than 50 m); a written reason is required",
+					row.serial, d, (long long)row.property_id);
 			goto out;
 		}
 	}
@@ -907,7 +914,8 @@ int hv_signs_verify(struct hv_store *s, const char *serial_text, struct hv_signs
 
 		if ((rc = hv_store_property_get(s, row.property_id, 0, &p, err)))
 			return rc;
-		snprintf(out->property_name, sizeof(out->property_name), "%s", p.name ? p.name : "");
+		snprintf(out->property_name, sizeof(out->property_name), "%s",
+			 p.name ? p.name : "");
 		snprintf(out->address, sizeof(out->address), "%s", p.address ? p.address : "");
 		snprintf(out->kind, sizeof(out->kind), "%s", p.kind ? p.kind : "");
 		hv_property_release(&p);
@@ -1014,9 +1022,10 @@ int hv_signs_measure_set(struct hv_store *s, int64_t property_id, const char *ba
 	if ((rc = text_ok("note", note, HV_SIGN_TEXT_MAX, false, err)))
 		return rc;
 	if ((rc = hv_store_property_get(s, property_id, 0, &p, err)))
-		return rc == HV_ENOENT ? hv_err_set(err, HV_ENOENT, "property %lld: no such property",
-						    (long long)property_id)
-				       : rc;
+		return rc == HV_ENOENT
+			       ? hv_err_set(err, HV_ENOENT, "property %lld: no such property",
+					    (long long)property_id)
+			       : rc;
 	hv_property_release(&p);
 	m.property_id = property_id;
 	snprintf(m.barrier, sizeof(m.barrier), "%s", barrier);

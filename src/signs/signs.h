@@ -16,8 +16,9 @@
 #include "store/store.h"
 #include "store/store_signs.h"
 
-#define HV_SIGNS_INSTALL_MAX_M 50.0 /* an install farther than this from the property needs a reason */
-#define HV_SIGNS_PHOTO_MAX     (20u << 20) /* bytes */
+#define HV_SIGNS_INSTALL_MAX_M                                                                     \
+	50.0 /* an install farther than this from the property needs a reason */
+#define HV_SIGNS_PHOTO_MAX (20u << 20) /* bytes */
 
 /* ---- serials ---- */
 
@@ -44,12 +45,12 @@ int hv_signs_settings_json(struct hv_store *s, struct hv_json *w, struct hv_err 
 
 struct hv_signs_job {
 	const char *template_name; /* "city" | "private"; NULL: city */
-	const char *size;          /* letter | tabloid | 18x24 | 24x36; NULL: letter */
-	const char *variant;       /* lot | building-public | non-public; NULL: lot */
-	const char *langs;         /* "en,es,..." BCP 47 tags; NULL: "en,es" */
-	const char *public_url;    /* NULL: the public_url setting */
-	const char *actor;         /* who issues (user name, "cli") */
-	int64_t optin_id;          /* a private owner's run */
+	const char *size;	   /* letter | tabloid | 18x24 | 24x36; NULL: letter */
+	const char *variant;	   /* lot | building-public | non-public; NULL: lot */
+	const char *langs;	   /* "en,es,..." BCP 47 tags; NULL: "en,es" */
+	const char *public_url;	   /* NULL: the public_url setting */
+	const char *actor;	   /* who issues (user name, "cli") */
+	int64_t optin_id;	   /* a private owner's run */
 };
 
 /* Checks a job's words (template, size, variant, languages): HV_EINVAL naming the option. */
@@ -61,8 +62,8 @@ int hv_signs_job_check(const struct hv_signs_job *job, struct hv_err *err);
  * that a failed render rolls the whole run back. Every property must exist (HV_ENOENT naming
  * it). serials: caller's array of n (or n_private) entries. *run_id the new run. */
 int hv_signs_issue(struct hv_store *s, const struct hv_signs_job *job, const int64_t *property_ids,
-		   size_t n, size_t n_private, int64_t *run_id,
-		   char (*serials)[HV_SIGN_SERIAL_MAX], struct hv_err *err);
+		   size_t n, size_t n_private, int64_t *run_id, char (*serials)[HV_SIGN_SERIAL_MAX],
+		   struct hv_err *err);
 
 /* ---- the lifecycle (each call is one transaction; events are never changed) ---- */
 
@@ -74,14 +75,14 @@ int hv_signs_assign(struct hv_store *s, const char *serial, const char *to_kind,
 
 struct hv_signs_install {
 	const char *serial;
-	const char *installer; /* who put it up (required) */
-	int64_t at_ms;         /* 0: now */
-	double lat, lon;       /* the GPS fix (required) */
-	double accuracy_m;     /* NaN: not given */
+	const char *installer;	  /* who put it up (required) */
+	int64_t at_ms;		  /* 0: now */
+	double lat, lon;	  /* the GPS fix (required) */
+	double accuracy_m;	  /* NaN: not given */
 	const char *photo_sha256; /* a blob already stored; NULL: none */
-	const char *reason;    /* required when the fix is > 50 m outside the property */
+	const char *reason;	  /* required when the fix is > 50 m outside the property */
 	const char *actor;
-	bool correction;       /* re-records the install of an installed sign (reason required) */
+	bool correction; /* re-records the install of an installed sign (reason required) */
 };
 
 /* assigned -> installed. A fix more than HV_SIGNS_INSTALL_MAX_M from the property (or a property
@@ -148,7 +149,7 @@ int hv_signs_measure_set(struct hv_store *s, int64_t property_id, const char *ba
 /* ---- coverage ---- */
 
 struct hv_signs_cov_row {
-	char group[16];  /* "department" | "ward" | "kind" | "total" */
+	char group[16];	 /* "department" | "ward" | "kind" | "total" */
 	char value[128]; /* the attribute's value; "(none)" when absent */
 	int64_t in_scope, signed_, gated;
 };
@@ -172,14 +173,20 @@ void hv_signs_coverage_json(const struct hv_signs_coverage *c, struct hv_json *w
 
 /* ---- the placement plan ---- */
 
-enum { HV_PLAN_ATTEMPT, HV_PLAN_INCIDENTS, HV_PLAN_AREA, HV_PLAN_STAGING, HV_PLAN_EXPOSURE,
-       HV_PLAN_N_TERMS };
+enum {
+	HV_PLAN_ATTEMPT,
+	HV_PLAN_INCIDENTS,
+	HV_PLAN_AREA,
+	HV_PLAN_STAGING,
+	HV_PLAN_EXPOSURE,
+	HV_PLAN_N_TERMS
+};
 
 struct hv_signs_plan_weights {
 	double w[HV_PLAN_N_TERMS];
-	double near_m;           /* an attempted use this close counts for the property */
-	double radius_m;         /* incidents within this radius count */
-	double area_cap_ha;      /* lot size counts up to this many hectares */
+	double near_m;		 /* an attempted use this close counts for the property */
+	double radius_m;	 /* incidents within this radius count */
+	double area_cap_ha;	 /* lot size counts up to this many hectares */
 	double staging_radius_m; /* staging sites beyond this add nothing */
 };
 

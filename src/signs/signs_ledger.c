@@ -76,17 +76,23 @@ static int check_event(struct hv_store *s, int64_t seq, const char *ref, const c
 	int rc;
 
 	if (!ref || strncmp(ref, "sign_event:", 11) != 0 || !ref[11])
-		return hv_err_set(err, HV_EINVAL, "ledger entry %" PRId64 ": ref \"%s\" is not "
-				  "sign_event:ID", seq, ref ? ref : "");
+		return hv_err_set(err, HV_EINVAL,
+				  "ledger entry %" PRId64 ": ref \"%s\" is not "
+				  "sign_event:ID",
+				  seq, ref ? ref : "");
 	id = strtoll(ref + 11, &end, 10);
 	if (*end || id <= 0)
-		return hv_err_set(err, HV_EINVAL, "ledger entry %" PRId64 ": ref \"%s\" is not "
-				  "sign_event:ID", seq, ref);
+		return hv_err_set(err, HV_EINVAL,
+				  "ledger entry %" PRId64 ": ref \"%s\" is not "
+				  "sign_event:ID",
+				  seq, ref);
 	if ((rc = hv_store_sign_event_get(s, id, &e, err)))
-		return rc == HV_ENOENT ? hv_err_set(err, HV_EINVAL,
-						    "ledger entry %" PRId64 ": sign_events row %lld "
-						    "is missing", seq, id)
-				       : rc;
+		return rc == HV_ENOENT
+			       ? hv_err_set(err, HV_EINVAL,
+					    "ledger entry %" PRId64 ": sign_events row %lld "
+					    "is missing",
+					    seq, id)
+			       : rc;
 	hv_buf_init(&b, BODY_LIMIT);
 	hv_json_init(&w, &b, false);
 	hv_signs_event_canonical(&e, &w);

@@ -157,11 +157,11 @@ static const char sql_sign_add[] =
 	" VALUES (?, ?, ?, ?, ?, ?)";
 static const char sql_sign_exists[] = "SELECT count(*) FROM signs WHERE serial = ?";
 #define SIGN_COLS                                                                                  \
-	"SELECT s.serial, s.run_id, coalesce(s.property_id, 0), coalesce(s.optin_id, 0),"         \
-	" coalesce(s.replaces, ''),"                                                              \
-	" coalesce((SELECT r.serial FROM signs r WHERE r.replaces = s.serial LIMIT 1), ''),"      \
-	" s.issued_ms, coalesce(e.state_after, ''), coalesce(e.id, 0)"                            \
-	" FROM signs s LEFT JOIN sign_events e"                                                   \
+	"SELECT s.serial, s.run_id, coalesce(s.property_id, 0), coalesce(s.optin_id, 0),"          \
+	" coalesce(s.replaces, ''),"                                                               \
+	" coalesce((SELECT r.serial FROM signs r WHERE r.replaces = s.serial LIMIT 1), ''),"       \
+	" s.issued_ms, coalesce(e.state_after, ''), coalesce(e.id, 0)"                             \
+	" FROM signs s LEFT JOIN sign_events e"                                                    \
 	" ON e.id = (SELECT max(id) FROM sign_events WHERE serial = s.serial)"
 static const char sql_sign_get[] = SIGN_COLS " WHERE s.serial = ?";
 static const char sql_sign_each[] =
@@ -255,7 +255,8 @@ static const char sql_event_add[] =
 	" state_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 #define EVENT_COLS                                                                                 \
 	"SELECT id, serial, kind, at_ms, recorded_ms, actor, assignee_kind, assignee, installer,"  \
-	" lat, lon, accuracy_m, distance_m, photo_sha256, outcome, reason, new_serial, state_after" \
+	" lat, lon, accuracy_m, distance_m, photo_sha256, outcome, reason, new_serial, "           \
+	"state_after"                                                                              \
 	" FROM sign_events"
 static const char sql_event_get[] = EVENT_COLS " WHERE id = ?";
 static const char sql_event_each[] = EVENT_COLS " WHERE serial = ? ORDER BY id";
@@ -359,7 +360,8 @@ static const char sql_measure_add[] =
 	"INSERT INTO sign_measures (property_id, barrier, locked_hours, note, actor, recorded_ms)"
 	" VALUES (?, ?, ?, ?, ?, ?)";
 #define MEASURE_COLS                                                                               \
-	"SELECT id, property_id, barrier, locked_hours, note, actor, recorded_ms FROM sign_measures"
+	"SELECT id, property_id, barrier, locked_hours, note, actor, recorded_ms FROM "            \
+	"sign_measures"
 static const char sql_measure_latest[] =
 	MEASURE_COLS " WHERE id IN (SELECT max(id) FROM sign_measures GROUP BY property_id)"
 		     " ORDER BY property_id";
@@ -427,13 +429,12 @@ int hv_store_sign_measure_history(struct hv_store *s, int64_t property_id, hv_si
 static const char sql_optin_add[] =
 	"INSERT INTO sign_optins (created_ms, organisation, kind, address, address_key, contact,"
 	" client_hash) VALUES (?, ?, ?, ?, ?, ?, ?)";
-static const char sql_optin_recent[] =
-	"SELECT count(*) FROM sign_optins WHERE created_ms >= ?3"
-	" AND (address_key = ?1 OR client_hash = ?2)";
+static const char sql_optin_recent[] = "SELECT count(*) FROM sign_optins WHERE created_ms >= ?3"
+				       " AND (address_key = ?1 OR client_hash = ?2)";
 #define OPTIN_COLS                                                                                 \
 	"SELECT o.id, o.created_ms, o.organisation, o.kind, o.address, o.address_key, o.contact,"  \
-	" o.client_hash, coalesce(d.decision, ''), coalesce(d.ward_office, ''),"                  \
-	" coalesce(d.run_id, 0) FROM sign_optins o LEFT JOIN sign_optin_decisions d"              \
+	" o.client_hash, coalesce(d.decision, ''), coalesce(d.ward_office, ''),"                   \
+	" coalesce(d.run_id, 0) FROM sign_optins o LEFT JOIN sign_optin_decisions d"               \
 	" ON d.id = (SELECT max(id) FROM sign_optin_decisions WHERE optin_id = o.id)"
 static const char sql_optin_get[] = OPTIN_COLS " WHERE o.id = ?";
 static const char sql_optin_all[] = OPTIN_COLS " ORDER BY o.id DESC";
@@ -462,9 +463,8 @@ int hv_store_sign_optin_add(struct hv_store *s, const struct hv_sign_optin *o, i
 	return HV_OK;
 }
 
-int hv_store_sign_optin_recent(struct hv_store *s, const char *address_key,
-			       const char *client_hash, int64_t since_ms, int64_t *n,
-			       struct hv_err *err)
+int hv_store_sign_optin_recent(struct hv_store *s, const char *address_key, const char *client_hash,
+			       int64_t since_ms, int64_t *n, struct hv_err *err)
 {
 	sqlite3_stmt *st = hv_sqlite_stmt(s, sql_optin_recent, err);
 
@@ -520,8 +520,7 @@ static int optin_row(sqlite3_stmt *st, void *fn, void *ctx)
 	return ((hv_sign_optin_fn)fn)(ctx, &o);
 }
 
-int hv_store_sign_optin_each(struct hv_store *s, hv_sign_optin_fn fn, void *ctx,
-			     struct hv_err *err)
+int hv_store_sign_optin_each(struct hv_store *s, hv_sign_optin_fn fn, void *ctx, struct hv_err *err)
 {
 	sqlite3_stmt *st = hv_sqlite_stmt(s, sql_optin_all, err);
 
@@ -554,8 +553,8 @@ static const char sql_read_add[] =
 	"INSERT INTO sign_reads (what, ref, actor, read_ms) VALUES (?, ?, ?, ?)";
 static const char sql_read_count[] = "SELECT count(*) FROM sign_reads WHERE ref = ?";
 
-int hv_store_sign_read_add(struct hv_store *s, const char *what, const char *ref,
-			   const char *actor, int64_t now_ms, int64_t *id, struct hv_err *err)
+int hv_store_sign_read_add(struct hv_store *s, const char *what, const char *ref, const char *actor,
+			   int64_t now_ms, int64_t *id, struct hv_err *err)
 {
 	sqlite3_stmt *st = hv_sqlite_write_stmt(s, sql_read_add, err);
 	int rc;
@@ -591,14 +590,14 @@ static const char sql_staging_all[] =
 	"SELECT id, name, lon, lat, 0, added_ms FROM sign_staging ORDER BY id";
 static const char sql_incident_add[] =
 	"INSERT INTO sign_incidents (kind, lon, lat, property_id, at_ms) VALUES (?, ?, ?, ?, ?)";
-static const char sql_incident_all[] =
-	"SELECT id, kind, lon, lat, coalesce(property_id, 0), at_ms FROM sign_incidents ORDER BY id";
+static const char sql_incident_all[] = "SELECT id, kind, lon, lat, coalesce(property_id, 0), at_ms "
+				       "FROM sign_incidents ORDER BY id";
 
 int hv_store_sign_point_add(struct hv_store *s, bool incident, const struct hv_sign_point *p,
 			    int64_t *id, struct hv_err *err)
 {
-	sqlite3_stmt *st = hv_sqlite_write_stmt(s, incident ? sql_incident_add : sql_staging_add,
-						err);
+	sqlite3_stmt *st =
+		hv_sqlite_write_stmt(s, incident ? sql_incident_add : sql_staging_add, err);
 	int rc;
 
 	if (!st)

@@ -14,12 +14,12 @@
 #include "core/err.h"
 #include "store/store.h"
 
-#define HV_SIGN_SERIAL_MAX 24  /* "HV-7K3M-Q9XD" and its NUL, with room */
-#define HV_SIGN_WORD_MAX   32  /* states, kinds, sizes, variants, outcomes */
-#define HV_SIGN_NAME_MAX   128 /* assignees, installers, actors */
+#define HV_SIGN_SERIAL_MAX 24	/* "HV-7K3M-Q9XD" and its NUL, with room */
+#define HV_SIGN_WORD_MAX   32	/* states, kinds, sizes, variants, outcomes */
+#define HV_SIGN_NAME_MAX   128	/* assignees, installers, actors */
 #define HV_SIGN_TEXT_MAX   1024 /* reasons and notes */
 #define HV_SIGN_LANGS_MAX  128
-#define HV_SIGN_URL_MAX    256
+#define HV_SIGN_URL_MAX	   256
 
 /* A print run: the job options every sign of the run was issued (and printed) with. */
 struct hv_sign_run {
@@ -39,8 +39,8 @@ struct hv_sign_run {
 struct hv_sign_row {
 	char serial[HV_SIGN_SERIAL_MAX];
 	int64_t run_id;
-	int64_t property_id; /* 0 for a private opt-in sign */
-	int64_t optin_id;    /* 0 for a city sign */
+	int64_t property_id;		      /* 0 for a private opt-in sign */
+	int64_t optin_id;		      /* 0 for a city sign */
 	char replaces[HV_SIGN_SERIAL_MAX];    /* "" when none */
 	char replaced_by[HV_SIGN_SERIAL_MAX]; /* "" when none */
 	int64_t issued_ms;
@@ -52,18 +52,18 @@ struct hv_sign_row {
 struct hv_sign_event {
 	int64_t id;
 	char serial[HV_SIGN_SERIAL_MAX];
-	char kind[HV_SIGN_WORD_MAX]; /* issued assigned installed inspected replaced */
-	int64_t at_ms;               /* when it happened, as reported */
-	int64_t recorded_ms;         /* when haven recorded it */
-	char actor[HV_SIGN_NAME_MAX];         /* who recorded it (user, token or "cli") */
+	char kind[HV_SIGN_WORD_MAX];	      /* issued assigned installed inspected replaced */
+	int64_t at_ms;			      /* when it happened, as reported */
+	int64_t recorded_ms;		      /* when haven recorded it */
+	char actor[HV_SIGN_NAME_MAX];	      /* who recorded it (user, token or "cli") */
 	char assignee_kind[HV_SIGN_WORD_MAX]; /* department | ward_office | private_owner */
 	char assignee[HV_SIGN_NAME_MAX];
 	char installer[HV_SIGN_NAME_MAX];
 	double lat, lon, accuracy_m; /* the install's GPS fix */
-	double distance_m;           /* from the fix to the property; 0 inside */
+	double distance_m;	     /* from the fix to the property; 0 inside */
 	char photo_sha256[65];
-	char outcome[HV_SIGN_WORD_MAX]; /* ok | damaged | missing | removed */
-	char reason[HV_SIGN_TEXT_MAX];  /* the written reason or note */
+	char outcome[HV_SIGN_WORD_MAX];	     /* ok | damaged | missing | removed */
+	char reason[HV_SIGN_TEXT_MAX];	     /* the written reason or note */
 	char new_serial[HV_SIGN_SERIAL_MAX]; /* replaced: the new sign */
 	char state_after[HV_SIGN_WORD_MAX];
 };
@@ -72,7 +72,7 @@ struct hv_sign_event {
 struct hv_sign_measure {
 	int64_t id;
 	int64_t property_id;
-	char barrier[HV_SIGN_WORD_MAX]; /* none | installed | lockable | locked */
+	char barrier[HV_SIGN_WORD_MAX];	     /* none | installed | lockable | locked */
 	char locked_hours[HV_SIGN_WORD_MAX]; /* "22:00-06:00" when locked; "" otherwise */
 	char note[HV_SIGN_TEXT_MAX];
 	char actor[HV_SIGN_NAME_MAX];
@@ -147,9 +147,8 @@ int hv_store_sign_measure_history(struct hv_store *s, int64_t property_id, hv_si
 int hv_store_sign_optin_add(struct hv_store *s, const struct hv_sign_optin *o, int64_t *id,
 			    struct hv_err *err);
 /* Opt-ins since since_ms with this address key or this client hash. */
-int hv_store_sign_optin_recent(struct hv_store *s, const char *address_key,
-			       const char *client_hash, int64_t since_ms, int64_t *n,
-			       struct hv_err *err);
+int hv_store_sign_optin_recent(struct hv_store *s, const char *address_key, const char *client_hash,
+			       int64_t since_ms, int64_t *n, struct hv_err *err);
 /* With its latest decision. HV_ENOENT when absent. */
 int hv_store_sign_optin_get(struct hv_store *s, int64_t id, struct hv_sign_optin *out,
 			    struct hv_err *err);
@@ -161,8 +160,8 @@ int hv_store_sign_optin_decide(struct hv_store *s, int64_t optin_id, const char 
 			       const char *note, int64_t now_ms, struct hv_err *err);
 
 /* Records that actor read restricted record ref (what: "optin_contact"). */
-int hv_store_sign_read_add(struct hv_store *s, const char *what, const char *ref,
-			   const char *actor, int64_t now_ms, int64_t *id, struct hv_err *err);
+int hv_store_sign_read_add(struct hv_store *s, const char *what, const char *ref, const char *actor,
+			   int64_t now_ms, int64_t *id, struct hv_err *err);
 /* Count of logged reads of ref. */
 int hv_store_sign_read_count(struct hv_store *s, const char *ref, int64_t *n, struct hv_err *err);
 
