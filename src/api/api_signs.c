@@ -109,7 +109,7 @@ static const struct str_member str_members[] = {
 	SM("to", to),
 	SMT("photo_sha256", photo_sha256, 64),
 	SM("ward_office", ward_office),
-	SMT("langs", langs, HV_SIGN_LANGS_MAX - 1),
+	SMT("langs", langs, HV_SIGN_LANGS_TEXT_MAX - 1),
 	SMT("barrier", barrier, 16),
 	SMT("locked_hours", locked_hours, 16),
 	SMT("size", size, 16),

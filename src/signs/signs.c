@@ -328,7 +328,7 @@ static const char *const languages[] = {"en", "es", "pl", "zh-Hans", "zh-Hant", 
 
 int hv_signs_job_check(const struct hv_signs_job *job, struct hv_err *err)
 {
-	char buf[HV_SIGN_LANGS_MAX];
+	char buf[HV_SIGN_LANGS_TEXT_MAX];
 	char *save = NULL, *tok;
 
 	if (job->template_name && !in_list(job->template_name, templates))

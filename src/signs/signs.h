@@ -127,7 +127,7 @@ struct hv_signs_public {
 	char address[256];
 	char kind[64];
 	int64_t installed_ms; /* 0: not installed */
-	char langs[HV_SIGN_LANGS_MAX];
+	char langs[HV_SIGN_LANGS_TEXT_MAX];
 	char template_name[HV_SIGN_WORD_MAX];
 	char citation[512];
 };

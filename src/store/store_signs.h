@@ -18,7 +18,7 @@
 #define HV_SIGN_WORD_MAX   32	/* states, kinds, sizes, variants, outcomes */
 #define HV_SIGN_NAME_MAX   128	/* assignees, installers, actors */
 #define HV_SIGN_TEXT_MAX   1024 /* reasons and notes */
-#define HV_SIGN_LANGS_MAX  128
+#define HV_SIGN_LANGS_TEXT_MAX  128
 #define HV_SIGN_URL_MAX	   256
 
 /* A print run: the job options every sign of the run was issued (and printed) with. */
@@ -29,7 +29,7 @@ struct hv_sign_run {
 	char template_name[HV_SIGN_WORD_MAX]; /* "city" | "private" */
 	char size[HV_SIGN_WORD_MAX];
 	char variant[HV_SIGN_WORD_MAX];
-	char langs[HV_SIGN_LANGS_MAX]; /* "en,es,zh-Hans" */
+	char langs[HV_SIGN_LANGS_TEXT_MAX]; /* "en,es,zh-Hans" */
 	char public_url[HV_SIGN_URL_MAX];
 	int64_t n_signs;
 	int64_t optin_id; /* 0: a city run */
