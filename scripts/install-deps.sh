@@ -7,8 +7,14 @@ mode=${1:-build}
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
 	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev libmicrohttpd-dev)
+# Signs: cairo (PDF) + pango (HarfBuzz) + libqrencode, and the Noto fonts each script is named by
+# (fonts-noto-core: Latin, Cyrillic, Arabic Naskh, Nastaliq Urdu, Devanagari; fonts-noto-cjk:
+# Noto Serif CJK, which cairo 1.16 subsets without dropping glyphs).
+pkgs+=(libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-core fonts-noto-cjk)
 if [ "$mode" = check ]; then
 	pkgs+=(libcmocka-dev python3 curl python3-owslib)
+	# The sign tests read the PDFs back: pdftotext and pdftoppm, and zbarimg for QR codes.
+	pkgs+=(poppler-utils zbar-tools)
 fi
 # bench/lookup.sh compares against PostGIS on a throwaway local cluster; bench/http.sh drives wrk.
 if [ "$mode" = bench ]; then

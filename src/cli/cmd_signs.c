@@ -22,7 +22,8 @@ static const char signs_usage[] =
 	"Print runs and serials:\n"
 	"  signs issue (--scope NAME | --property ID...) [--size S] [--langs en,es,...]\n"
 	"        [--variant V] [--template city|private] [--public-url URL] [--json]\n"
-	"  signs print (same options) --out FILE.pdf       issue and render one PDF\n"
+	"  signs print (same options) --out FILE.pdf [--bleed]  issue and render one PDF\n"
+	"  signs render --run ID --out FILE.pdf [--bleed]       render an issued run again\n"
 	"  signs runs [--json]\n"
 	"Lifecycle (issued -> assigned -> installed -> inspected -> replaced; append-only):\n"
 	"  signs assign SERIAL --to-kind department|ward_office|private_owner --to NAME [--at "
@@ -73,7 +74,7 @@ struct opts {
 	size_t n_props;
 	int64_t property, run_id, at_ms, count;
 	double lat, lon, accuracy, budget, cost;
-	bool json, correction;
+	bool json, correction, bleed;
 };
 
 static int parse_num(const char *opt, const char *v, double *out)
@@ -116,6 +117,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_WARD,
 		O_COUNT,
 		O_KIND,
+		O_BLEED,
 	};
 	static const struct option opts[] = {
 		{"scope", required_argument, NULL, O_SCOPE},
@@ -148,6 +150,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"ward-office", required_argument, NULL, O_WARD},
 		{"count", required_argument, NULL, O_COUNT},
 		{"kind", required_argument, NULL, O_KIND},
+		{"bleed", no_argument, NULL, O_BLEED},
 		{0},
 	};
 	int c, rc;
@@ -265,6 +268,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_KIND:
 			o->kind = optarg;
+			break;
+		case O_BLEED:
+			o->bleed = true;
 			break;
 		case ':':
 			return hv_cli_usage(&hv_cmd_signs, "%s needs a value", argv[optind - 1]);
@@ -388,7 +394,7 @@ static int issue_common(struct hv_cli *cli, struct hv_store *s, int argc, char *
 		rc = hv_cli_fail(&err);
 		goto out;
 	}
-	if (print && (rc = hv_cli_signs_render(s, run_id, o.out, &err))) {
+	if (print && (rc = hv_cli_signs_render(s, run_id, o.out, o.bleed, &err))) {
 		/* Nothing issued survives a failed render. */
 		hv_store_rollback(s);
 		rc = hv_cli_fail(&err);
@@ -447,6 +453,25 @@ static int sub_issue(struct hv_cli *cli, struct hv_store *s, int argc, char **ar
 static int sub_print(struct hv_cli *cli, struct hv_store *s, int argc, char **argv)
 {
 	return issue_common(cli, s, argc, argv, true);
+}
+
+/* Renders an existing run again (a replacement's run of one, a lost PDF): issues nothing. */
+static int sub_render(struct hv_cli *cli, struct hv_store *s, int argc, char **argv)
+{
+	struct opts o = {0};
+	struct hv_err err;
+	int rc;
+
+	(void)cli;
+	hv_err_clear(&err);
+	if ((rc = parse_opts(argc, argv, &o)))
+		return rc;
+	if (!o.run_id || !o.out)
+		return hv_cli_usage(&hv_cmd_signs, "render needs --run ID and --out FILE.pdf");
+	if (hv_cli_signs_render(s, o.run_id, o.out, o.bleed, &err))
+		return hv_cli_fail(&err);
+	printf("print run %lld rendered to %s\n", (long long)o.run_id, o.out);
+	return 0;
 }
 
 static int run_cb(void *ctx, const struct hv_sign_run *r)
@@ -1114,12 +1139,13 @@ static int sub_config(struct hv_cli *cli, struct hv_store *s, int argc, char **a
 }
 
 static const struct hv_cli_signs_sub subs[] = {
-	{"issue", sub_issue},	    {"print", sub_print},	{"runs", sub_runs},
-	{"assign", sub_assign},	    {"install", sub_install},	{"inspect", sub_inspect},
-	{"replace", sub_replace},   {"show", sub_show},		{"verify", sub_verify},
-	{"list", sub_list},	    {"coverage", sub_coverage}, {"plan", sub_plan},
-	{"staging", sub_staging},   {"incident", sub_incident}, {"measure", sub_measure},
-	{"measures", sub_measures}, {"optin", sub_optin},	{"config", sub_config},
+	{"render", sub_render},	  {"issue", sub_issue},	      {"print", sub_print},
+	{"runs", sub_runs},	  {"assign", sub_assign},     {"install", sub_install},
+	{"inspect", sub_inspect}, {"replace", sub_replace},   {"show", sub_show},
+	{"verify", sub_verify},	  {"list", sub_list},	      {"coverage", sub_coverage},
+	{"plan", sub_plan},	  {"staging", sub_staging},   {"incident", sub_incident},
+	{"measure", sub_measure}, {"measures", sub_measures}, {"optin", sub_optin},
+	{"config", sub_config},
 };
 
 static int run(struct hv_cli *cli, int argc, char **argv)

@@ -310,11 +310,28 @@ static const char m003[] =
 	"  WHEN EXISTS (SELECT 1 FROM ledger_checkpoints WHERE id = NEW.id)"
 	"  BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only'); END;";
 
+/* Version 6: sign templates (src/store/sign_templates_sqlite.c). Every version of a template's
+ * JSON document, as an admin stored it; append-only: an edit is a new version. */
+static const char m006[] =
+	"CREATE TABLE sign_templates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  UNIQUE (name, version));"
+	"CREATE TRIGGER sign_templates_no_update BEFORE UPDATE ON sign_templates"
+	"  BEGIN SELECT RAISE(ABORT, 'sign_templates is append-only'); END;"
+	"CREATE TRIGGER sign_templates_no_delete BEFORE DELETE ON sign_templates"
+	"  BEGIN SELECT RAISE(ABORT, 'sign_templates is append-only'); END;";
+
 const struct hv_migration hv_sqlite_migrations[] = {
 	{1, m001},
 	{2, m002},
 	{3, m003},
 	{4, m004},
+	{6, m006},
 };
 
 const size_t hv_sqlite_n_migrations = sizeof(hv_sqlite_migrations) / sizeof(hv_sqlite_migrations[0]);
