@@ -13,8 +13,16 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 pkgs+=(libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-core fonts-noto-cjk)
 if [ "$mode" = check ]; then
 	pkgs+=(libcmocka-dev python3 curl python3-owslib)
+	# The browser test: playwright-core (npm) drives Debian's chromium.
+	pkgs+=(chromium)
 	# The sign tests read the PDFs back: pdftotext and pdftoppm, and zbarimg for QR codes.
 	pkgs+=(poppler-utils zbar-tools)
+fi
+# The web pages' Leaflet and the browser test's playwright-core come from npm (make runs npm
+# ci): Debian's node and npm, unless a node is already installed.
+if [ "$mode" = build ] || [ "$mode" = check ]; then
+	command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+	command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 # bench/lookup.sh compares against PostGIS on a throwaway local cluster; bench/http.sh drives wrk.
 if [ "$mode" = bench ]; then
