@@ -102,8 +102,8 @@ struct str_member {
 
 static const struct str_member str_members[] = {
 	SM("installer", installer),
-	SMT("reason", reason, HV_SIGN_TEXT_MAX - 1),
-	SMT("note", note, HV_SIGN_TEXT_MAX - 1),
+	SMT("reason", reason, HV_SIGN_NOTE_MAX - 1),
+	SMT("note", note, HV_SIGN_NOTE_MAX - 1),
 	SMT("outcome", outcome, 16),
 	SMT("to_kind", to_kind, 16),
 	SM("to", to),
@@ -1049,7 +1049,17 @@ static void verify_page(struct hv_req *req, struct hv_resp *resp)
 			if (*c == ',')
 				c++;
 		}
-		hv_buf_adds(b, "</dd></dl>");
+		hv_buf_adds(b, "</dd></dl><h2>What the sign says</h2>");
+		for (size_t i = 0; i < p.n_texts; i++) {
+			hv_buf_adds(b, "<section lang=\"");
+			html_esc(b, p.texts[i].tag);
+			hv_buf_adds(b,
+				    p.texts[i].rtl ? "\" dir=\"rtl\"><h3>" : "\" dir=\"ltr\"><h3>");
+			html_esc(b, p.texts[i].heading);
+			hv_buf_adds(b, "</h3><p>");
+			html_esc(b, p.texts[i].body);
+			hv_buf_adds(b, "</p></section>");
+		}
 	}
 	hv_buf_adds(b, "</body></html>\n");
 }

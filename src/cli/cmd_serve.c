@@ -189,8 +189,6 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 		.n_threads = o.threads,
 		.db_path = cli->db_path,
 		.public_url = public_url,
-		/* A sign's install photo (<= 20 MB) may come base64 in a JSON body. */
-		.body_limit = (size_t)28 << 20,
 	};
 	if ((rc = hv_server_start(&so, &router, &srv, &err)))
 		goto out;

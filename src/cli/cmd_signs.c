@@ -20,7 +20,8 @@ static const char signs_usage[] =
 	"usage: haven [--db PATH] signs <sub-command> [options]\n"
 	"\n"
 	"Print runs and serials:\n"
-	"  signs issue (--scope NAME | --property ID...) [--size S] [--langs en,es,...]\n"
+	"  signs issue (--scope NAME [--unsigned] | --property ID...) [--size S] [--langs "
+	"en,es,...]\n"
 	"        [--variant V] [--template city|private] [--public-url URL] [--json]\n"
 	"  signs print (same options) --out FILE.pdf [--bleed]  issue and render one PDF\n"
 	"  signs render --run ID --out FILE.pdf [--bleed]       render an issued run again\n"
@@ -74,7 +75,7 @@ struct opts {
 	size_t n_props;
 	int64_t property, run_id, at_ms, count;
 	double lat, lon, accuracy, budget, cost;
-	bool json, correction, bleed;
+	bool json, correction, bleed, unsigned_only;
 };
 
 static int parse_num(const char *opt, const char *v, double *out)
@@ -118,6 +119,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_COUNT,
 		O_KIND,
 		O_BLEED,
+		O_UNSIGNED,
 	};
 	static const struct option opts[] = {
 		{"scope", required_argument, NULL, O_SCOPE},
@@ -151,6 +153,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"count", required_argument, NULL, O_COUNT},
 		{"kind", required_argument, NULL, O_KIND},
 		{"bleed", no_argument, NULL, O_BLEED},
+		{"unsigned", no_argument, NULL, O_UNSIGNED},
 		{0},
 	};
 	int c, rc;
@@ -272,6 +275,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_BLEED:
 			o->bleed = true;
 			break;
+		case O_UNSIGNED:
+			o->unsigned_only = true;
+			break;
 		case ':':
 			return hv_cli_usage(&hv_cmd_signs, "%s needs a value", argv[optind - 1]);
 		default:
@@ -281,13 +287,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* Who records from the command line: the login name (events and runs keep it). */
 static const char *actor(void)
 {
-	static char who[HV_SIGN_NAME_MAX];
 	const char *u = getenv("USER");
 
-	snprintf(who, sizeof(who), "cli:%s", u && *u ? u : "unknown");
-	return who;
+	return u && *u ? u : "cli";
 }
 
 static void json_out(struct hv_buf *b)
@@ -311,14 +316,16 @@ static const char *one_arg(int argc, char **argv, const char *what)
 struct collect {
 	int64_t *ids;
 	size_t n, cap;
+	bool unsigned_only;
 };
 
 static int collect_cb(void *ctx, const struct hv_property *p, bool is_signed, bool gated)
 {
 	struct collect *c = ctx;
 
-	(void)is_signed;
 	(void)gated;
+	if (c->unsigned_only && is_signed)
+		return 0;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 64;
 		c->ids = realloc(c->ids, c->cap * sizeof(*c->ids));
@@ -369,6 +376,7 @@ static int issue_common(struct hv_cli *cli, struct hv_store *s, int argc, char *
 		goto out;
 	}
 	if (o.scope) {
+		c.unsigned_only = o.unsigned_only;
 		if ((rc = hv_signs_status_each(s, o.scope, collect_cb, &c, &err))) {
 			rc = hv_cli_fail(&err);
 			goto out;

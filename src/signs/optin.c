@@ -281,9 +281,9 @@ int hv_signs_optin_reject(struct hv_store *s, int64_t id, const char *note, cons
 	struct hv_sign_optin o;
 	int rc;
 
-	if (note && strlen(note) >= HV_SIGN_TEXT_MAX)
+	if (note && strlen(note) >= HV_SIGN_NOTE_MAX)
 		return hv_err_set(err, HV_EINVAL, "note: longer than %d bytes",
-				  HV_SIGN_TEXT_MAX - 1);
+				  HV_SIGN_NOTE_MAX - 1);
 	if ((rc = hv_store_begin(s, err)))
 		return rc;
 	if ((rc = hv_store_sign_optin_get(s, id, &o, err)))

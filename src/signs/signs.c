@@ -13,6 +13,7 @@
 #include "geo/index.h"
 #include "signs/signs.h"
 #include "signs/signs_internal.h"
+#include "signs/template.h"
 
 /* ---- serials ---- */
 
@@ -588,7 +589,7 @@ int hv_signs_install(struct hv_store *s, const struct hv_signs_install *in, doub
 	if (distance_m)
 		*distance_m = NAN;
 	if ((rc = text_ok("installer", in->installer, HV_SIGN_NAME_MAX, true, err)) ||
-	    (rc = text_ok("reason", in->reason, HV_SIGN_TEXT_MAX, in->correction, err)) ||
+	    (rc = text_ok("reason", in->reason, HV_SIGN_NOTE_MAX, in->correction, err)) ||
 	    (rc = photo_ok(in->photo_sha256, err)))
 		return rc;
 	if (!isfinite(in->lat) || !isfinite(in->lon) || in->lat < -90 || in->lat > 90 ||
@@ -671,7 +672,7 @@ int hv_signs_inspect(struct hv_store *s, const char *serial, const char *outcome
 		return hv_err_set(err, HV_EINVAL,
 				  "outcome \"%s\": not ok, damaged, missing or removed",
 				  outcome ? outcome : "");
-	if ((rc = text_ok("note", note, HV_SIGN_TEXT_MAX, false, err)) ||
+	if ((rc = text_ok("note", note, HV_SIGN_NOTE_MAX, false, err)) ||
 	    (rc = photo_ok(photo_sha256, err)))
 		return rc;
 	if ((rc = hv_store_begin(s, err)))
@@ -708,7 +709,7 @@ int hv_signs_replace(struct hv_store *s, const char *serial, const char *reason,
 	char prefix[16];
 	int rc;
 
-	if ((rc = text_ok("reason", reason, HV_SIGN_TEXT_MAX, false, err)))
+	if ((rc = text_ok("reason", reason, HV_SIGN_NOTE_MAX, false, err)))
 		return rc;
 	if ((rc = hv_store_begin(s, err)))
 		return rc;
@@ -884,6 +885,53 @@ static int installed_since(void *ctx, const struct hv_sign_event *e)
 	return 0;
 }
 
+/* The order a sign is under (the order.citation setting when a city set one, else the citation
+ * its template prints) and the sign's text in each of its languages, from its template. A
+ * template that no longer loads leaves the texts out; the page still answers. */
+static int template_texts(struct hv_store *s, const struct hv_sign_run *run,
+			  struct hv_signs_public *out, struct hv_err *err)
+{
+	struct hv_sign_template *t = NULL;
+	enum hv_sign_variant v = hv_sign_variant_parse(run->variant);
+	int rc = hv_store_sign_setting_get(s, "order.citation", out->citation,
+					   sizeof(out->citation), err);
+
+	if (rc && rc != HV_ENOENT)
+		return rc;
+	hv_err_clear(err);
+	if (hv_sign_template_load(s, run->template_name, 0, &t, err) == HV_OK) {
+		if (rc == HV_ENOENT && t->citation) {
+			snprintf(out->citation, sizeof(out->citation), "%s", t->citation);
+			rc = HV_OK;
+		}
+		for (const char *c = run->langs; *c && out->n_texts < 12;) {
+			size_t n = strcspn(c, ",");
+			char tag[16];
+			enum hv_sign_lang l;
+
+			snprintf(tag, sizeof(tag), "%.*s", (int)(n < 15 ? n : 15), c);
+			c += n + (c[n] == ',');
+			l = hv_sign_lang_parse(tag);
+			if (l == HV_LANG_COUNT || !t->texts[l].present || v == HV_VARIANT_COUNT)
+				continue;
+			snprintf(out->texts[out->n_texts].tag, sizeof(out->texts[0].tag), "%s",
+				 tag);
+			snprintf(out->texts[out->n_texts].heading, sizeof(out->texts[0].heading),
+				 "%s", t->texts[l].heading ? t->texts[l].heading : "");
+			snprintf(out->texts[out->n_texts].body, sizeof(out->texts[0].body), "%s",
+				 t->texts[l].body[v] ? t->texts[l].body[v] : "");
+			out->texts[out->n_texts].rtl = hv_sign_lang_info(l)->rtl;
+			out->n_texts++;
+		}
+	}
+	hv_sign_template_free(t);
+	hv_err_clear(err);
+	if (rc == HV_ENOENT)
+		return hv_signs_setting(s, "order.citation", NULL, out->citation,
+					sizeof(out->citation), err);
+	return HV_OK;
+}
+
 int hv_signs_verify(struct hv_store *s, const char *serial_text, struct hv_signs_public *out,
 		    struct hv_err *err)
 {
@@ -906,8 +954,7 @@ int hv_signs_verify(struct hv_store *s, const char *serial_text, struct hv_signs
 	snprintf(out->replaced_by, sizeof(out->replaced_by), "%s", row.replaced_by);
 	snprintf(out->langs, sizeof(out->langs), "%s", run.langs);
 	snprintf(out->template_name, sizeof(out->template_name), "%s", run.template_name);
-	if ((rc = hv_signs_setting(s, "order.citation", NULL, out->citation, sizeof(out->citation),
-				   err)))
+	if ((rc = template_texts(s, &run, out, err)))
 		return rc;
 	if (row.property_id) {
 		struct hv_property p;
@@ -983,6 +1030,19 @@ void hv_signs_public_json(const struct hv_signs_public *p, struct hv_json *w)
 				c++;
 		}
 		hv_json_arr_end(w);
+		hv_json_key(w, "texts");
+		hv_json_arr_begin(w);
+		for (size_t i = 0; i < p->n_texts; i++) {
+			hv_json_obj_begin(w);
+			hv_json_key(w, "lang");
+			hv_json_str(w, p->texts[i].tag);
+			hv_json_key(w, "heading");
+			hv_json_str(w, p->texts[i].heading);
+			hv_json_key(w, "body");
+			hv_json_str(w, p->texts[i].body);
+			hv_json_obj_end(w);
+		}
+		hv_json_arr_end(w);
 	}
 	hv_json_obj_end(w);
 }
@@ -1019,7 +1079,7 @@ int hv_signs_measure_set(struct hv_store *s, int64_t property_id, const char *ba
 	} else if (locked_hours && *locked_hours) {
 		return hv_err_set(err, HV_EINVAL, "locked hours: only for barrier locked");
 	}
-	if ((rc = text_ok("note", note, HV_SIGN_TEXT_MAX, false, err)))
+	if ((rc = text_ok("note", note, HV_SIGN_NOTE_MAX, false, err)))
 		return rc;
 	if ((rc = hv_store_property_get(s, property_id, 0, &p, err)))
 		return rc == HV_ENOENT

@@ -130,6 +130,14 @@ struct hv_signs_public {
 	char langs[HV_SIGN_LANGS_TEXT_MAX];
 	char template_name[HV_SIGN_WORD_MAX];
 	char citation[512];
+	/* What the sign says, in each of its languages (from its template). */
+	struct {
+		char tag[16];
+		char heading[400];
+		char body[1600];
+		bool rtl;
+	} texts[12];
+	size_t n_texts;
 };
 
 /* What the public may know of a serial (never an installer, a photo or a fix). A malformed

@@ -17,7 +17,7 @@
 #define HV_SIGN_SERIAL_MAX 24	/* "HV-7K3M-Q9XD" and its NUL, with room */
 #define HV_SIGN_WORD_MAX   32	/* states, kinds, sizes, variants, outcomes */
 #define HV_SIGN_NAME_MAX   128	/* assignees, installers, actors */
-#define HV_SIGN_TEXT_MAX   1024 /* reasons and notes */
+#define HV_SIGN_NOTE_MAX   1024 /* reasons and notes */
 #define HV_SIGN_LANGS_TEXT_MAX  128
 #define HV_SIGN_URL_MAX	   256
 
@@ -63,7 +63,7 @@ struct hv_sign_event {
 	double distance_m;	     /* from the fix to the property; 0 inside */
 	char photo_sha256[65];
 	char outcome[HV_SIGN_WORD_MAX];	     /* ok | damaged | missing | removed */
-	char reason[HV_SIGN_TEXT_MAX];	     /* the written reason or note */
+	char reason[HV_SIGN_NOTE_MAX];	     /* the written reason or note */
 	char new_serial[HV_SIGN_SERIAL_MAX]; /* replaced: the new sign */
 	char state_after[HV_SIGN_WORD_MAX];
 };
@@ -74,7 +74,7 @@ struct hv_sign_measure {
 	int64_t property_id;
 	char barrier[HV_SIGN_WORD_MAX];	     /* none | installed | lockable | locked */
 	char locked_hours[HV_SIGN_WORD_MAX]; /* "22:00-06:00" when locked; "" otherwise */
-	char note[HV_SIGN_TEXT_MAX];
+	char note[HV_SIGN_NOTE_MAX];
 	char actor[HV_SIGN_NAME_MAX];
 	int64_t recorded_ms;
 };

@@ -172,6 +172,9 @@ http GET "/s/$S3"
 eq "public page" "$code" 200
 check "says genuine" grep -q "genuine" "$T/out"
 check "says installed since" grep -q "installed since $(date -u +%Y-%m-%d)" "$T/out"
+check "what the sign says, in Arabic, right to left" grep -q '<section lang="ar" dir="rtl">' "$T/out"
+check "and in Chinese" grep -q '<section lang="zh-Hans" dir="ltr">' "$T/out"
+check "under the order its template cites" grep -q 'id="order">Executive Order' "$T/out"
 check "no installer on the public page" bash -c "! grep -q Cam '$T/out'"
 check "no photo hash on the public page" bash -c "! grep -q '$P3HEX' '$T/out'"
 http GET "/s/$S3" -H 'Accept: application/json'
