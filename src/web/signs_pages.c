@@ -156,8 +156,10 @@ static const char facilities_js[] =
 	"function td(tr,t){const "
 	"c=document.createElement('td');c.textContent=t;tr.appendChild(c);}\n"
 	"async function refresh(){\n"
-	" try{const me=await api('GET','/api/v1/me');$('who').textContent=me.name+' "
-	"('+me.role+')';\n"
+	" try{const me=await api('GET','/api/v1/me');\n"
+	/* Signed in elsewhere, this tab has no CSRF token to send: sign in here again. */
+	"  if(!csrf)throw new Error('sign in on this page');\n"
+	"  $('who').textContent=me.name+' ('+me.role+')';\n"
 	"  $('login').hidden=true;$('work').hidden=false;}catch(e){$('login').hidden=false;\n"
 	"  $('work').hidden=true;return;}\n"
 	" const runs=await api('GET','/api/v1/signs/runs');const rt=$('runs');rt.textContent='';\n"
