@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/xalloc.h"
+#include "ledger/ledger.h"
 
 static void *refresh_loop(void *arg)
 {
@@ -87,6 +88,7 @@ void hv_api_free(struct hv_api *api)
 	pthread_mutex_destroy(&api->mu);
 	hv_api_auth_free(api->auth);
 	free(api->db_path);
+	hv_ledger_committer_stop(api->committer);
 	hv_lookup_live_free(api->live);
 	hv_store_close(api->store);
 	free(api);
@@ -124,7 +126,8 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 	    (rc = hv_api_properties_register(api, r, err)) ||
 	    (rc = hv_api_scopes_register(api, r, err)) ||
 	    (rc = hv_api_auth_register(api, r, err)) || (rc = hv_api_ogc_register(api, r, err)) ||
-	    (rc = hv_api_signs_register(api, r, err)) || (rc = hv_web_signs_register(api, r, err)))
+	    (rc = hv_api_signs_register(api, r, err)) || (rc = hv_web_signs_register(api, r, err)) ||
+	    (rc = hv_api_ledger_register(api, r, err)))
 		return rc;
 	return HV_OK;
 }

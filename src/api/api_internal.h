@@ -20,7 +20,12 @@ struct hv_api {
 	unsigned refresh_ms;
 	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
 	char *db_path;            /* the store's path (the signs API keeps photos beside it) */
+	struct hv_ledger_committer *committer; /* NULL until hv_api_ledger_start */
 };
+
+/* The server's ledger committer, or NULL when it was not started: a handler that appends
+ * records submits its work there (one durable transaction per batch). */
+struct hv_ledger_committer *hv_api_committer(struct hv_api *api);
 
 int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 int hv_api_properties_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
@@ -33,6 +38,8 @@ int hv_api_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err
 /* The signs pages: /opt-in and /facilities/signs (src/web/signs_pages.c). */
 int hv_web_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+/* The ledger's checkpoint (public), entries and proofs (auditor, law, admin). */
+int hv_api_ledger_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 
 /* Writes ISO or extended WKB (2D, Z, M or ZM; either byte order; Z and M dropped) as a GeoJSON
  * geometry object with 7-decimal coordinates; no WKB writes null. Malformed WKB (truncated, bad

@@ -15,8 +15,11 @@
 int hv_ledger_append(struct hv_store *s, const char *kind, const char *ref, const char *body,
 		     size_t len, int64_t recorded_ms, int64_t *seq_out, struct hv_err *err)
 {
-	struct hv_ledger_fields f = {
-		.kind = kind, .ref = ref, .recorded_ms = recorded_ms, .body = body, .body_len = len};
+	struct hv_ledger_fields f = {.kind = kind,
+				     .ref = ref,
+				     .recorded_ms = recorded_ms,
+				     .body = body,
+				     .body_len = len};
 	uint8_t leaf[HV_LEDGER_HASH_LEN], carry[HV_LEDGER_HASH_LEN], left[HV_LEDGER_HASH_LEN];
 	struct hv_buf b;
 	int64_t n;
@@ -27,8 +30,8 @@ int hv_ledger_append(struct hv_store *s, const char *kind, const char *ref, cons
 	if (!body)
 		f.body = "";
 	if (recorded_ms < 0)
-		return hv_err_set(err, HV_EINVAL, "ledger entry: recorded_ms %" PRId64 " is negative",
-				  recorded_ms);
+		return hv_err_set(err, HV_EINVAL,
+				  "ledger entry: recorded_ms %" PRId64 " is negative", recorded_ms);
 	if ((rc = hv_ledger_fields_check(kind, ref, len, err)))
 		return rc;
 	hv_buf_init(&b, HV_LEDGER_BODY_MAX + 4096);
@@ -95,8 +98,7 @@ static int get_fn(void *ctx, const struct hv_store_ledger_row *r)
 	return HV_OK;
 }
 
-int hv_ledger_get(struct hv_store *s, int64_t seq, struct hv_ledger_entry *out,
-		  struct hv_err *err)
+int hv_ledger_get(struct hv_store *s, int64_t seq, struct hv_ledger_entry *out, struct hv_err *err)
 {
 	struct get_ctx g = {.out = out, .err = err};
 	int rc;
@@ -135,7 +137,8 @@ static int check_size(struct hv_store *s, int64_t size, const char *what, struct
 		return rc;
 	if (size < 0 || size > n)
 		return hv_err_set(err, HV_EINVAL,
-				  "%s %" PRId64 " is out of range: the ledger has %" PRId64 " entries",
+				  "%s %" PRId64 " is out of range: the ledger has %" PRId64
+				  " entries",
 				  what, size, n);
 	return HV_OK;
 }
@@ -162,7 +165,8 @@ int hv_ledger_prove_inclusion(struct hv_store *s, int64_t seq, int64_t size, int
 		return rc;
 	if (seq < 0 || seq >= size)
 		return hv_err_set(err, HV_EINVAL,
-				  "entry %" PRId64 " is not in the tree of size %" PRId64, seq, size);
+				  "entry %" PRId64 " is not in the tree of size %" PRId64, seq,
+				  size);
 	if (size_out)
 		*size_out = size;
 	return hv_ledger_inclusion_proof(store_node, s, seq, size, out, err);
@@ -182,6 +186,76 @@ int hv_ledger_prove_consistency(struct hv_store *s, int64_t first, int64_t secon
 	if ((rc = check_size(s, second, "second size", err)))
 		return rc;
 	return hv_ledger_consistency_proof(store_node, s, first, second, out, err);
+}
+
+/* ---- checkpoints ---- */
+
+struct latest_ctx {
+	int64_t size;
+	struct hv_buf *note;
+};
+
+static int latest_fn(void *ctx, const struct hv_store_ledger_checkpoint *c)
+{
+	struct latest_ctx *l = ctx;
+
+	l->size = c->size;
+	hv_buf_adds(l->note, c->note);
+	return 0;
+}
+
+int hv_ledger_checkpoint_latest(struct hv_store *s, struct hv_buf *out, struct hv_err *err)
+{
+	struct latest_ctx l = {.note = out};
+
+	return hv_store_ledger_checkpoint_latest(s, latest_fn, &l, err);
+}
+
+int hv_ledger_checkpoint(struct hv_store *s, const struct hv_ledger_signer *const *signers, int n,
+			 int64_t now_ms, struct hv_buf *note_out, int64_t *size_out,
+			 struct hv_err *err)
+{
+	struct hv_ledger_checkpoint c = {0};
+	struct hv_buf prev, note;
+	struct latest_ctx l = {.size = -1, .note = &prev};
+	struct hv_ledger_verifier v;
+	bool reuse;
+	int rc;
+
+	if (n < 1)
+		return hv_err_set(err, HV_EINVAL, "a checkpoint needs at least one signing key");
+	hv_buf_init(&prev, HV_LEDGER_NOTE_MAX);
+	hv_buf_init(&note, HV_LEDGER_NOTE_MAX);
+	if ((rc = hv_store_ledger_size(s, &c.size, err)))
+		goto out;
+	rc = hv_store_ledger_checkpoint_latest(s, latest_fn, &l, err);
+	if (rc && rc != HV_ENOENT)
+		goto out;
+	reuse = l.size == c.size;
+	for (int i = 0; reuse && i < n; i++) {
+		hv_ledger_signer_verifier(signers[i], &v);
+		reuse = hv_ledger_note_signed_by(prev.data, prev.len, &v);
+	}
+	if (reuse) {
+		hv_buf_add(&note, prev.data, prev.len);
+	} else {
+		memcpy(c.origin, signers[0]->name, sizeof(c.origin));
+		if ((rc = hv_ledger_tree_root(store_node, s, c.size, c.root, err)) ||
+		    (rc = hv_ledger_checkpoint_sign(&c, signers, n, &note, err)))
+			goto out;
+		if ((rc = hv_store_ledger_checkpoint_add(s, c.size, c.root, now_ms, note.data, NULL,
+							 err)))
+			goto out;
+	}
+	if (note_out)
+		hv_buf_add(note_out, note.data, note.len);
+	if (size_out)
+		*size_out = c.size;
+	rc = HV_OK;
+out:
+	hv_buf_release(&prev);
+	hv_buf_release(&note);
+	return rc;
 }
 
 /* ---- kind checks ----

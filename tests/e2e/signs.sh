@@ -32,7 +32,7 @@ err_has "property 999999: no such property"
 before=$(sqlite3 "$HAVEN_DB" 'select count(*) from signs')
 run_haven 1 signs print --property "$P1" --langs en,es --out "$T/no/such/dir/x.pdf"
 eq "a failed render issues nothing" "$(sqlite3 "$HAVEN_DB" 'select count(*) from signs')" "$before"
-eq "and appends nothing to the ledger" "$(sqlite3 "$HAVEN_DB" 'select count(*) from ledger_entries')" 0
+eq "and appends nothing to the ledger" "$(sqlite3 "$HAVEN_DB" "select count(*) from ledger_entries where kind = 'sign_event'")" 0
 run_haven 0 signs print --property "$P1" --property "$P2" --property "$P3" --langs en,es,ar,zh-Hans --out "$T/run.pdf" --json
 S1=$(json 'j["signs"][0]["serial"]'); S2=$(json 'j["signs"][1]["serial"]'); S3=$(json 'j["signs"][2]["serial"]')
 check "PDF written" test -s "$T/run.pdf"
@@ -230,4 +230,13 @@ check "the public page names the organisation" grep -q "Holy Cross" "$T/out"
 check "but not its contact" bash -c "! grep -q pastor '$T/out'"
 kill "$server"
 wait "$server" 2>/dev/null
+
+begin "haven verify"
+run_haven 0 verify
+out_has "ledger ok"
+# Rewrite history behind haven's back (the trigger dropped first): verify names the row.
+EV=$(sqlite3 "$HAVEN_DB" "select id from sign_events where serial = '$S1' and kind = 'installed'")
+sqlite3 "$HAVEN_DB" "drop trigger sign_events_no_update; update sign_events set installer = 'Eve' where id = $EV"
+run_haven 1 verify
+err_has "sign_events row $EV differs from the recorded entry"
 finish
