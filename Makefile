@@ -5,7 +5,7 @@ CHECK_BUILD ?= build-check
 DEMO_DIR ?= demo
 HAVEN = $(BUILD)/haven
 
-.PHONY: all deps deps-check demo check bench bench-lookup bench-http bench-ledger clean format
+.PHONY: all deps deps-check demo check bench bench-lookup bench-http bench-ledger bench-signs clean format
 
 all: deps
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release -Dtests=disabled
@@ -40,6 +40,9 @@ bench-http:
 
 bench-ledger:
 	bench/ledger.sh
+
+bench-signs:
+	bench/signs.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')

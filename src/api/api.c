@@ -127,7 +127,8 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 	    (rc = hv_api_scopes_register(api, r, err)) ||
 	    (rc = hv_api_auth_register(api, r, err)) || (rc = hv_api_ogc_register(api, r, err)) ||
 	    (rc = hv_api_signs_register(api, r, err)) || (rc = hv_web_signs_register(api, r, err)) ||
-	    (rc = hv_api_ledger_register(api, r, err)))
+	    (rc = hv_api_ledger_register(api, r, err)) ||
+	    (rc = hv_api_sign_templates_register(api, r, err)))
 		return rc;
 	return HV_OK;
 }

@@ -40,6 +40,8 @@ int hv_web_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err
 int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 /* The ledger's checkpoint (public), entries and proofs (auditor, law, admin). */
 int hv_api_ledger_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+/* GET /api/v1/sign-templates[/{name}], PUT /api/v1/sign-templates/{name} (api_sign_templates.c). */
+int hv_api_sign_templates_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 
 /* Writes ISO or extended WKB (2D, Z, M or ZM; either byte order; Z and M dropped) as a GeoJSON
  * geometry object with 7-decimal coordinates; no WKB writes null. Malformed WKB (truncated, bad

@@ -33,6 +33,9 @@ extern const struct hv_cmd hv_cmd_init, hv_cmd_status, hv_cmd_import, hv_cmd_imp
 	hv_cmd_scope, hv_cmd_property, hv_cmd_export, hv_cmd_demo_city, hv_cmd_lookup, hv_cmd_serve,
 	hv_cmd_user, hv_cmd_token, hv_cmd_signs, hv_cmd_ledger, hv_cmd_verify;
 
+/* `haven signs template ...` (argv[0] is "template"); cmd_signs_template.c. */
+int hv_cli_signs_template(struct hv_cli *cli, int argc, char **argv);
+
 /* Prints "haven CMD: MSG" and the synopsis to stderr; returns HV_EXIT_USAGE. */
 int hv_cli_usage(const struct hv_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -19,6 +19,9 @@
 static const char signs_usage[] =
 	"usage: haven [--db PATH] signs <sub-command> [options]\n"
 	"\n"
+	"Templates (the approved wording, per language; versioned):\n"
+	"  signs template list [--json] | signs template show NAME [--version N]\n"
+	"  signs template set NAME FILE [--by USER]\n"
 	"Print runs and serials:\n"
 	"  signs issue (--scope NAME [--unsigned] | --property ID...) [--size S] [--langs "
 	"en,es,...]\n"
@@ -63,7 +66,7 @@ static int run(struct hv_cli *cli, int argc, char **argv);
 const struct hv_cmd hv_cmd_signs = {
 	.name = "signs",
 	.run = run,
-	.summary = "print runs, sign lifecycle, coverage, placement plan, opt-ins",
+	.summary = "sign templates, print runs, lifecycle, coverage, placement plan, opt-ins",
 	.usage = signs_usage,
 };
 
@@ -1165,6 +1168,9 @@ static int run(struct hv_cli *cli, int argc, char **argv)
 
 	if (argc < 2)
 		return hv_cli_usage(&hv_cmd_signs, "which sub-command?");
+	/* Templates (cmd_signs_template.c) open the store themselves. */
+	if (strcmp(argv[1], "template") == 0)
+		return hv_cli_signs_template(cli, argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			sub = &subs[i];

@@ -30,6 +30,10 @@ struct hv_sign_box_info {
 	double ink_x, ink_y, ink_w, ink_h;         /* pango's ink extents, page points */
 	double logical_x, logical_y, logical_w, logical_h; /* pango's logical extents */
 	double font_pt;       /* the size the text was fitted at */
+	double origin_x, origin_y; /* where the layout's top left was drawn */
+	const char *family;   /* the font families asked for */
+	bool bold, italic;
+	int align;            /* 0: start (left with auto direction), 1: centre, 2: right */
 	int unknown_glyphs;   /* pango_layout_get_unknown_glyphs_count */
 	bool rtl;             /* the paragraph's resolved direction is right-to-left */
 };

@@ -423,7 +423,7 @@ int hv_sign_template_store(struct hv_store *s, const char *name, const char *doc
 	if ((rc = hv_sign_template_parse(doc, len, &t, err)))
 		return rc;
 	if (strcmp(t->name, name) != 0) {
-		rc = hv_err_set(err, HV_EINVAL, "$.name: \"%s\" but the template is \"%.64s\"",
+		rc = hv_err_set(err, HV_EINVAL, "$.name: \"%s\" does not match the template name \"%.64s\"",
 				t->name, name);
 		goto out;
 	}
