@@ -13,6 +13,7 @@
 #include "api/api_signs.h"
 #include "core/banned.h"
 #include "core/clock.h"
+#include "ledger/ledger.h"
 #include "registry/registry.h"
 #include "signs/signs.h"
 #include "store/blobs.h"
@@ -317,6 +318,63 @@ static void ok_serial(struct hv_resp *resp, struct hv_store *s, const char *seri
 
 /* ---- lifecycle routes ---- */
 
+typedef int (*tx_fn)(struct hv_store *s, void *ctx, struct hv_err *err);
+
+/* Runs fn in one store transaction: the server's ledger committer's batch when it runs (one
+ * durable commit for many requests), else a transaction on this thread's connection. */
+static int run_tx(struct hv_req *req, tx_fn fn, void *ctx, struct hv_err *err)
+{
+	struct hv_ledger_committer *c = hv_api_committer(req->ctx);
+	struct hv_store *s;
+	int rc;
+
+	if (c)
+		return hv_ledger_committer_submit(c, fn, ctx, err);
+	if ((rc = hv_req_store(req, &s, err)) || (rc = hv_store_begin(s, err)))
+		return rc;
+	if ((rc = fn(s, ctx, err)) || (rc = hv_store_commit(s, err)))
+		hv_store_rollback(s);
+	return rc;
+}
+
+struct step {
+	const char *serial, *to_kind, *to, *outcome, *note, *photo, *actor;
+	int64_t at_ms;
+	struct hv_signs_install in;
+	double distance_m;
+	char new_serial[HV_SIGN_SERIAL_MAX];
+};
+
+static int assign_work(struct hv_store *s, void *ctx, struct hv_err *err)
+{
+	struct step *st = ctx;
+
+	return hv_signs_assign_in_tx(s, st->serial, st->to_kind, st->to, st->at_ms, st->actor, err);
+}
+
+static int install_work(struct hv_store *s, void *ctx, struct hv_err *err)
+{
+	struct step *st = ctx;
+
+	return hv_signs_install_in_tx(s, &st->in, &st->distance_m, err);
+}
+
+static int inspect_work(struct hv_store *s, void *ctx, struct hv_err *err)
+{
+	struct step *st = ctx;
+
+	return hv_signs_inspect_in_tx(s, st->serial, st->outcome, st->at_ms, st->note, st->photo,
+				      st->actor, err);
+}
+
+static int replace_work(struct hv_store *s, void *ctx, struct hv_err *err)
+{
+	struct step *st = ctx;
+
+	return hv_signs_replace_in_tx(s, st->serial, st->note, st->at_ms, st->actor, st->new_serial,
+				      err);
+}
+
 static void sign_get(struct hv_req *req, struct hv_resp *resp)
 {
 	struct hv_store *s;
@@ -330,6 +388,7 @@ static const char *const assign_members[] = {"to_kind", "to", "at", NULL};
 static void sign_assign(struct hv_req *req, struct hv_resp *resp)
 {
 	struct hv_api_sign_body b;
+	struct step st = {0};
 	struct hv_store *s;
 	struct hv_err err;
 	int rc;
@@ -337,10 +396,14 @@ static void sign_assign(struct hv_req *req, struct hv_resp *resp)
 	hv_err_clear(&err);
 	if (!body_of(req, resp, assign_members, &b) || !store_of(req, resp, &s))
 		return;
-	if ((rc = hv_signs_assign(s, capture(req, "serial"), b.to_kind, b.to, b.at_ms,
-				  actor_of(req), &err)))
+	st = (struct step){.serial = capture(req, "serial"),
+			   .to_kind = b.to_kind,
+			   .to = b.to,
+			   .at_ms = b.at_ms,
+			   .actor = actor_of(req)};
+	if ((rc = run_tx(req, assign_work, &st, &err)))
 		return hv_api_fail(resp, rc, &err);
-	ok_serial(resp, s, capture(req, "serial"));
+	ok_serial(resp, s, st.serial);
 }
 
 static const char *const install_members[] = {
@@ -351,11 +414,10 @@ static void sign_install(struct hv_req *req, struct hv_resp *resp)
 {
 	struct hv_api *api = req->ctx;
 	struct hv_api_sign_body b;
-	struct hv_signs_install in;
+	struct step st = {0};
 	struct hv_store *s;
 	struct hv_err err;
 	char hex[HV_SHA256_HEX_LEN] = "";
-	double d;
 	int rc;
 
 	hv_err_clear(&err);
@@ -363,19 +425,19 @@ static void sign_install(struct hv_req *req, struct hv_resp *resp)
 		return;
 	if (b.photo && (rc = put_photo(api, b.photo, b.photo_len, hex, &err)))
 		return hv_api_fail(resp, rc, &err);
-	in = (struct hv_signs_install){.serial = capture(req, "serial"),
-				       .installer = b.installer,
-				       .at_ms = b.at_ms,
-				       .lat = b.lat,
-				       .lon = b.lon,
-				       .accuracy_m = b.accuracy_m,
-				       .photo_sha256 = b.photo ? hex : b.photo_sha256,
-				       .reason = b.reason,
-				       .actor = actor_of(req),
-				       .correction = b.correction};
-	if ((rc = hv_signs_install(s, &in, &d, &err)))
+	st.in = (struct hv_signs_install){.serial = capture(req, "serial"),
+					  .installer = b.installer,
+					  .at_ms = b.at_ms,
+					  .lat = b.lat,
+					  .lon = b.lon,
+					  .accuracy_m = b.accuracy_m,
+					  .photo_sha256 = b.photo ? hex : b.photo_sha256,
+					  .reason = b.reason,
+					  .actor = actor_of(req),
+					  .correction = b.correction};
+	if ((rc = run_tx(req, install_work, &st, &err)))
 		return hv_api_fail(resp, rc, &err);
-	ok_serial(resp, s, capture(req, "serial"));
+	ok_serial(resp, s, st.in.serial);
 }
 
 static const char *const inspect_members[] = {"outcome",      "note",	      "at",
@@ -385,6 +447,7 @@ static void sign_inspect(struct hv_req *req, struct hv_resp *resp)
 {
 	struct hv_api *api = req->ctx;
 	struct hv_api_sign_body b;
+	struct step st = {0};
 	struct hv_store *s;
 	struct hv_err err;
 	char hex[HV_SHA256_HEX_LEN] = "";
@@ -395,10 +458,15 @@ static void sign_inspect(struct hv_req *req, struct hv_resp *resp)
 		return;
 	if (b.photo && (rc = put_photo(api, b.photo, b.photo_len, hex, &err)))
 		return hv_api_fail(resp, rc, &err);
-	if ((rc = hv_signs_inspect(s, capture(req, "serial"), b.outcome, b.at_ms, b.note,
-				   b.photo ? hex : b.photo_sha256, actor_of(req), &err)))
+	st = (struct step){.serial = capture(req, "serial"),
+			   .outcome = b.outcome,
+			   .note = b.note,
+			   .photo = b.photo ? hex : b.photo_sha256,
+			   .at_ms = b.at_ms,
+			   .actor = actor_of(req)};
+	if ((rc = run_tx(req, inspect_work, &st, &err)))
 		return hv_api_fail(resp, rc, &err);
-	ok_serial(resp, s, capture(req, "serial"));
+	ok_serial(resp, s, st.serial);
 }
 
 static const char *const replace_members[] = {"reason", "at", NULL};
@@ -406,18 +474,21 @@ static const char *const replace_members[] = {"reason", "at", NULL};
 static void sign_replace(struct hv_req *req, struct hv_resp *resp)
 {
 	struct hv_api_sign_body b;
+	struct step st = {0};
 	struct hv_store *s;
 	struct hv_err err;
-	char ns[HV_SIGN_SERIAL_MAX];
 	int rc;
 
 	hv_err_clear(&err);
 	if (!body_of(req, resp, replace_members, &b) || !store_of(req, resp, &s))
 		return;
-	if ((rc = hv_signs_replace(s, capture(req, "serial"), b.reason, b.at_ms, actor_of(req), ns,
-				   &err)))
+	st = (struct step){.serial = capture(req, "serial"),
+			   .note = b.reason,
+			   .at_ms = b.at_ms,
+			   .actor = actor_of(req)};
+	if ((rc = run_tx(req, replace_work, &st, &err)))
 		return hv_api_fail(resp, rc, &err);
-	ok_serial(resp, s, ns);
+	ok_serial(resp, s, st.new_serial);
 }
 
 /* POST /api/v1/signs/photos: the request body is the photo itself. */

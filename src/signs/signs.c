@@ -578,8 +578,8 @@ int hv_signs_distance_m(struct hv_store *s, int64_t property_id, double lon, dou
 	return HV_OK;
 }
 
-int hv_signs_install(struct hv_store *s, const struct hv_signs_install *in, double *distance_m,
-		     struct hv_err *err)
+int hv_signs_install_in_tx(struct hv_store *s, const struct hv_signs_install *in,
+			   double *distance_m, struct hv_err *err)
 {
 	struct hv_sign_row row;
 	struct hv_sign_event e;
@@ -598,8 +598,6 @@ int hv_signs_install(struct hv_store *s, const struct hv_signs_install *in, doub
 	if (isfinite(in->accuracy_m) && (in->accuracy_m < 0 || in->accuracy_m > 100000))
 		return hv_err_set(err, HV_EINVAL, "GPS fix: accuracy %g m out of range",
 				  in->accuracy_m);
-	if ((rc = hv_store_begin(s, err)))
-		return rc;
 	if ((rc = load_sign(s, in->serial, &row, err)))
 		goto out;
 	if (!(state_is(&row, "assigned", NULL, NULL) ||
@@ -650,18 +648,27 @@ int hv_signs_install(struct hv_store *s, const struct hv_signs_install *in, doub
 	snprintf(e.state_after, sizeof(e.state_after), "installed");
 	if ((rc = record_event(s, &e, err)))
 		goto out;
-	rc = hv_store_commit(s, err);
 out:
-	if (rc)
-		hv_store_rollback(s);
-	else if (distance_m)
+	if (!rc && distance_m)
 		*distance_m = d;
 	return rc;
 }
 
-int hv_signs_inspect(struct hv_store *s, const char *serial, const char *outcome, int64_t at_ms,
-		     const char *note, const char *photo_sha256, const char *actor,
+int hv_signs_install(struct hv_store *s, const struct hv_signs_install *in, double *distance_m,
 		     struct hv_err *err)
+{
+	int rc;
+
+	if ((rc = hv_store_begin(s, err)))
+		return rc;
+	if ((rc = hv_signs_install_in_tx(s, in, distance_m, err)) || (rc = hv_store_commit(s, err)))
+		hv_store_rollback(s);
+	return rc;
+}
+
+int hv_signs_inspect_in_tx(struct hv_store *s, const char *serial, const char *outcome,
+			   int64_t at_ms, const char *note, const char *photo_sha256,
+			   const char *actor, struct hv_err *err)
 {
 	static const char *const outcomes[] = {"ok", "damaged", "missing", "removed", NULL};
 	struct hv_sign_row row;
@@ -674,8 +681,6 @@ int hv_signs_inspect(struct hv_store *s, const char *serial, const char *outcome
 				  outcome ? outcome : "");
 	if ((rc = text_ok("note", note, HV_SIGN_NOTE_MAX, false, err)) ||
 	    (rc = photo_ok(photo_sha256, err)))
-		return rc;
-	if ((rc = hv_store_begin(s, err)))
 		return rc;
 	if ((rc = load_sign(s, serial, &row, err)))
 		goto out;
@@ -693,15 +698,28 @@ int hv_signs_inspect(struct hv_store *s, const char *serial, const char *outcome
 		 strcmp(outcome, "ok") == 0 ? "installed" : outcome);
 	if ((rc = record_event(s, &e, err)))
 		goto out;
-	rc = hv_store_commit(s, err);
 out:
-	if (rc)
+	return rc;
+}
+
+int hv_signs_inspect(struct hv_store *s, const char *serial, const char *outcome, int64_t at_ms,
+		     const char *note, const char *photo_sha256, const char *actor,
+		     struct hv_err *err)
+{
+	int rc;
+
+	if ((rc = hv_store_begin(s, err)))
+		return rc;
+	if ((rc = hv_signs_inspect_in_tx(s, serial, outcome, at_ms, note, photo_sha256, actor,
+					 err)) ||
+	    (rc = hv_store_commit(s, err)))
 		hv_store_rollback(s);
 	return rc;
 }
 
-int hv_signs_replace(struct hv_store *s, const char *serial, const char *reason, int64_t at_ms,
-		     const char *actor, char new_serial[HV_SIGN_SERIAL_MAX], struct hv_err *err)
+int hv_signs_replace_in_tx(struct hv_store *s, const char *serial, const char *reason,
+			   int64_t at_ms, const char *actor, char new_serial[HV_SIGN_SERIAL_MAX],
+			   struct hv_err *err)
 {
 	struct hv_sign_row row, nrow = {0};
 	struct hv_sign_run run, nrun;
@@ -710,8 +728,6 @@ int hv_signs_replace(struct hv_store *s, const char *serial, const char *reason,
 	int rc;
 
 	if ((rc = text_ok("reason", reason, HV_SIGN_NOTE_MAX, false, err)))
-		return rc;
-	if ((rc = hv_store_begin(s, err)))
 		return rc;
 	if ((rc = load_sign(s, serial, &row, err)))
 		goto out;
@@ -760,12 +776,22 @@ int hv_signs_replace(struct hv_store *s, const char *serial, const char *reason,
 	snprintf(e.state_after, sizeof(e.state_after), "issued");
 	if ((rc = record_event(s, &e, err)))
 		goto out;
-	rc = hv_store_commit(s, err);
 out:
-	if (rc)
-		hv_store_rollback(s);
-	else
+	if (!rc)
 		snprintf(new_serial, HV_SIGN_SERIAL_MAX, "%s", nrow.serial);
+	return rc;
+}
+
+int hv_signs_replace(struct hv_store *s, const char *serial, const char *reason, int64_t at_ms,
+		     const char *actor, char new_serial[HV_SIGN_SERIAL_MAX], struct hv_err *err)
+{
+	int rc;
+
+	if ((rc = hv_store_begin(s, err)))
+		return rc;
+	if ((rc = hv_signs_replace_in_tx(s, serial, reason, at_ms, actor, new_serial, err)) ||
+	    (rc = hv_store_commit(s, err)))
+		hv_store_rollback(s);
 	return rc;
 }
 

@@ -99,6 +99,19 @@ int hv_signs_inspect(struct hv_store *s, const char *serial, const char *outcome
 int hv_signs_replace(struct hv_store *s, const char *serial, const char *reason, int64_t at_ms,
 		     const char *actor, char new_serial[HV_SIGN_SERIAL_MAX], struct hv_err *err);
 
+/* The same four steps inside the caller's open transaction (the server's ledger committer runs
+ * them in its batch); on error the caller rolls back. */
+int hv_signs_assign_in_tx(struct hv_store *s, const char *serial, const char *to_kind,
+			  const char *to, int64_t at_ms, const char *actor, struct hv_err *err);
+int hv_signs_install_in_tx(struct hv_store *s, const struct hv_signs_install *in,
+			   double *distance_m, struct hv_err *err);
+int hv_signs_inspect_in_tx(struct hv_store *s, const char *serial, const char *outcome,
+			   int64_t at_ms, const char *note, const char *photo_sha256,
+			   const char *actor, struct hv_err *err);
+int hv_signs_replace_in_tx(struct hv_store *s, const char *serial, const char *reason,
+			   int64_t at_ms, const char *actor, char new_serial[HV_SIGN_SERIAL_MAX],
+			   struct hv_err *err);
+
 /* Distance in metres from (lon, lat) to property id (0 when the property covers it): exact, on
  * the property's stored geometry through the lookup index. HV_ENOENT when the property does not
  * exist; *d NaN when it has no location. */

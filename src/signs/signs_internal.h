@@ -14,9 +14,6 @@ int hv_signs_ledger_event(struct hv_store *s, const struct hv_sign_event *e, str
  * inside the caller's transaction. */
 int hv_signs_ledger_read(struct hv_store *s, const char *what, const char *ref, const char *actor,
 			 struct hv_err *err);
-/* hv_signs_assign inside the caller's open transaction. */
-int hv_signs_assign_in_tx(struct hv_store *s, const char *serial, const char *to_kind,
-			  const char *to, int64_t at_ms, const char *actor, struct hv_err *err);
 /* Great-circle distance in metres (spherical, mean Earth radius). */
 double hv_signs_dist_m(double lon1, double lat1, double lon2, double lat2);
 
