@@ -197,6 +197,17 @@ eq "measures over the API" "$(json 'j["versions"][-1]["barrier"]')" locked
 http POST "/api/v1/properties/$P3/measures" -H "Authorization: Bearer $FAC" --data '{"barrier":"installed"}'
 eq "a new measure version" "$code" 201
 
+begin "concurrent lifecycle steps (the ledger's group committer)"
+run_haven 0 property list --scope order --json
+ids=$(json '" ".join("--property %d" % p["id"] for p in (j["properties"] if isinstance(j, dict) else j)[10:30])')
+# shellcheck disable=SC2086
+run_haven 0 signs issue $ids --json
+json '"\n".join(s["serial"] for s in j["signs"])' >"$T/many"
+xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $FAC" \
+	--data '{"to_kind":"department","to":"Parks"}' "$URL/api/v1/signs/{}/assign" <"$T/many" >"$T/codes"
+eq "20 assigns at once, all recorded" "$(grep -c '^200$' "$T/codes")" 20
+eq "each with its event" "$(sqlite3 "$HAVEN_DB" "select count(*) from sign_events where kind = 'assigned' and assignee = 'Parks'")" 21
+
 begin "opt-in"
 http GET /opt-in
 eq "form" "$code" 200
