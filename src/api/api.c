@@ -100,11 +100,13 @@ int hv_api_new(const char *db_path, unsigned refresh_ms, struct hv_api **out, st
 
 	*out = NULL;
 	api->refresh_ms = refresh_ms ? refresh_ms : 2000;
+	api->db_path = hv_xstrdup(db_path);
 	if ((rc = hv_store_open(db_path, &api->store, err)) ||
 	    (rc = hv_lookup_live_new(api->store, &api->live, err)) ||
 	    (rc = hv_ogc_live_new(api->store, &api->ogc, err))) {
 		hv_lookup_live_free(api->live);
 		hv_store_close(api->store);
+		free(api->db_path);
 		free(api);
 		return rc;
 	}
@@ -133,6 +135,7 @@ void hv_api_free(struct hv_api *api)
 	pthread_cond_destroy(&api->cv);
 	pthread_mutex_destroy(&api->mu);
 	hv_api_auth_free(api->auth);
+	free(api->db_path);
 	hv_ledger_committer_stop(api->committer);
 	hv_lookup_live_free(api->live);
 	hv_ogc_live_free(api->ogc);
@@ -175,6 +178,7 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 	    (rc = hv_api_auth_register(api, r, err)) ||
 	    (rc = hv_api_imports_register(api, r, err)) || (rc = hv_api_openapi_register(r, err)) ||
 	    (rc = hv_api_ogc_register(api, r, err)) || (rc = hv_api_ledger_register(api, r, err)) ||
+	    (rc = hv_api_signs_register(api, r, err)) || (rc = hv_web_signs_register(api, r, err)) ||
 	    (rc = hv_api_sign_templates_register(api, r, err)))
 		return rc;
 	return HV_OK;

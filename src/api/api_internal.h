@@ -23,6 +23,7 @@ struct hv_api {
 	bool kick; /* refresh now (this server changed the data), not at the next period */
 	unsigned refresh_ms;
 	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
+	char *db_path;            /* the store's path (the signs API keeps photos beside it) */
 	struct hv_ledger_committer *committer; /* NULL until hv_api_ledger_start */
 	struct hv_ogc_live *ogc;  /* the OGC items snapshot (api_ogc_snap.c) */
 	bool ogc_use_store;	  /* tests: answer OGC requests from the store instead */
@@ -41,6 +42,10 @@ int hv_api_scopes_register(struct hv_api *api, struct hv_router *r, struct hv_er
 /* Adds login, logout, me and users, and installs the router's authenticator. */
 int hv_api_auth_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 void hv_api_auth_free(struct hv_api_auth *a);
+/* Signs: /api/v1/signs..., /api/v1/properties/{id}/measures, /s/{serial} (api_signs.c). */
+int hv_api_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+/* The signs pages: /opt-in and /facilities/signs (src/web/signs_pages.c). */
+int hv_web_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 /* The ledger's checkpoint (public), entries and proofs (auditor, law, admin). */
 int hv_api_ledger_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);

@@ -11,6 +11,7 @@
 #include "core/str.h"
 #include "ledger/ledger.h"
 #include "registry/registry.h"
+#include "signs/signs.h"
 
 #include "core/banned.h"
 
@@ -378,7 +379,9 @@ static const struct hv_cmd *self(void)
 /* Every module that appends registers its kind check here. */
 static int register_kinds(struct hv_err *err)
 {
-	return hv_ledger_kind_register(&hv_registry_scope_kind, err);
+	int rc = hv_ledger_kind_register(&hv_registry_scope_kind, err);
+
+	return rc ? rc : hv_signs_ledger_register(err);
 }
 
 static int run_verify(struct hv_cli *cli, int argc, char **argv)

@@ -105,6 +105,7 @@ struct hv_req {
 	 * authenticator, which reads its csrf_token field). Empty for other routes. */
 	struct hv_form *form;
 	bool tls;		    /* the request came over TLS (cookies get Secure) */
+	const char *accept;         /* the Accept header (NULL when absent) */
 	/* Who the router's authenticator found (role above; name in the arena, NULL: public). */
 	const char *user_name;
 	int64_t user_id;  /* 0 for the public and API tokens */
