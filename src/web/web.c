@@ -97,7 +97,8 @@ static void map_page(struct hv_req *req, struct hv_resp *resp)
 	hv_html_escape(b, web->tile_attribution ? web->tile_attribution : "");
 	hv_buf_adds(b, "\"></div>\n<p class=\"legend\"><span class=\"swatch\"></span> zone "
 		       "(the order applies) <span class=\"swatch outline\"></span> extent of the "
-		       "city's properties</p>\n"
+		       "city's properties</p>\n<p class=\"legend\" id=\"legend\" "
+		       "aria-live=\"polite\"></p>\n"
 		       "<p class=\"fine\">Shows city property only. haven never shows where anyone "
 		       "is.</p>\n");
 	hv_web_page_end(b,

@@ -196,6 +196,11 @@ async function publicMap(page) {
 	check('the map loaded its zones without error', !st.error, st.error);
 	check('the map\'s zone layer holds the imported lot',
 		st.zones.some((z) => z.name === LOT.name) && st.layers >= 1, JSON.stringify(st));
+	const signs = await page.evaluate(() => window.havenMap.signs);
+	check('the zones are coloured by sign status (the lot is not signed yet)',
+		signs && signs.unsigned >= 1 && signs.signed === 0, JSON.stringify(signs));
+	check('the legend counts them', /1 not yet signed/.test(await page.locator('#legend').innerText()),
+		await page.locator('#legend').innerText());
 	check('the office (not in scope) is not drawn as a zone',
 		!st.zones.some((z) => z.name === OFFICE.name), JSON.stringify(st.zones));
 	const layerNames = await page.evaluate(() => window.havenMap.layer.getLayers()

@@ -103,10 +103,17 @@
 			attribution: el.dataset.attribution || ''
 		}).addTo(map);
 	}
+	// Coloured by sign status once /api/v1/signs/map answers: a signed zone solid green, an
+	// unsigned one dashed orange (a zone's sign is what makes the order enforceable there).
+	var signStatus = {};
+	function zoneStyle(f) {
+		var st = f && signStatus[f.id];
+		if (st === 'unsigned')
+			return { color: '#b35900', weight: 2, dashArray: '5 4', fillColor: '#e08a1e', fillOpacity: 0.35 };
+		return { color: '#0b6e4f', weight: 2, fillColor: '#0b6e4f', fillOpacity: 0.45 };
+	}
 	zoneLayer = L.geoJSON(null, {
-		style: function () {
-			return { color: '#0b6e4f', weight: 2, fillColor: '#0b6e4f', fillOpacity: 0.45 };
-		},
+		style: zoneStyle,
 		pointToLayer: function (f, ll) {
 			return L.circleMarker(ll, { radius: 7, color: '#0b6e4f', fillOpacity: 0.7 });
 		},
@@ -162,7 +169,26 @@
 		});
 	}
 
+	// Sign status is extra: the zones stand without it (an older server, a failed request).
+	function loadSignStatus() {
+		return getJSON('/api/v1/signs/map').then(function (fc) {
+			var n = { signed: 0, unsigned: 0 };
+			(fc.features || []).forEach(function (f) {
+				var st = f.properties && f.properties.sign_status;
+				signStatus[f.id] = st;
+				if (st in n) n[st]++;
+			});
+			zoneLayer.setStyle(zoneStyle);
+			state.signs = n;
+			var legend = document.getElementById('legend');
+			if (legend)
+				legend.textContent = 'Zones: ' + n.signed + ' signed (solid green), ' +
+					n.unsigned + ' not yet signed (dashed orange).';
+		}, function () { state.signs = null; });
+	}
+
 	Promise.all([outline, loadZones('/ogc/collections/zones/items?limit=10000&f=json')])
+		.then(loadSignStatus)
 		.then(function () { state.ready = true; })
 		.catch(function (e) {
 			state.error = String(e);
