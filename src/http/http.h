@@ -104,6 +104,9 @@ struct hv_req {
 	const char *user_name;
 	int64_t user_id;  /* 0 for the public and API tokens */
 	bool via_session; /* authenticated by the session cookie (CSRF applies) */
+	const char *content_type; /* the Content-Type header; NULL when absent */
+	void *stream_state;	  /* a streamed route's state (hv_stream_ops.begin) */
+	uint64_t stream_len;	  /* bytes of a streamed body received */
 };
 
 #define HV_RESP_MAX_HEADERS 4
@@ -122,6 +125,18 @@ struct hv_resp {
 };
 
 typedef void hv_handler_fn(struct hv_req *req, struct hv_resp *resp);
+
+/* A route whose request body is streamed: handed over piece by piece as it arrives, never held
+ * whole in memory. begin runs once the head is read and the route's roles have passed (before
+ * any body byte); chunk for each piece; the route's handler then answers at the end with
+ * req->stream_state; end runs exactly once when the request goes, whatever happened. A
+ * non-zero return from begin or chunk answers at once with that status and err's message (the
+ * connection then closes). */
+struct hv_stream_ops {
+	int (*begin)(struct hv_req *req, void **state, struct hv_err *err);
+	int (*chunk)(struct hv_req *req, void *state, const char *p, size_t n, struct hv_err *err);
+	void (*end)(void *state);
+};
 
 /* One row of the route table. pattern: "/api/v1/properties/{id}" (a {name} segment captures).
  * params: the query parameters the route accepts, NULL-terminated (NULL: none); any other one
@@ -148,6 +163,11 @@ struct hv_router {
 	size_t n_routes;
 	hv_auth_fn *auth; /* NULL: everyone is the public */
 	void *auth_ctx;
+	/* Streamed routes, by route index (a side table, so hv_route keeps its fields). */
+	struct {
+		const struct hv_stream_ops *ops; /* NULL: the body is read whole */
+		uint64_t limit;			 /* bytes at most; 0: no bound */
+	} streams[HV_ROUTER_MAX];
 };
 
 void hv_router_init(struct hv_router *r);
@@ -158,6 +178,13 @@ enum hv_role hv_role_parse(const char *s);
 /* Adds a route (copied; pattern and params borrowed, must outlive the router). HV_ELIMIT when
  * the table is full, HV_EINVAL for a malformed pattern. */
 int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err);
+/* Adds a route whose body is streamed to ops (borrowed) instead of read whole; limit bounds
+ * the body (0: none). */
+int hv_router_add_stream(struct hv_router *r, const struct hv_route *route,
+			 const struct hv_stream_ops *ops, uint64_t limit, struct hv_err *err);
+/* The stream ops of a matched route (NULL: not streamed), *limit its bound. */
+const struct hv_stream_ops *hv_router_stream(const struct hv_router *r, const struct hv_route *rt,
+					     uint64_t *limit);
 /* Adds n routes in order; stops at the first error. */
 int hv_router_add_all(struct hv_router *r, const struct hv_route *routes, size_t n,
 		      struct hv_err *err);
@@ -170,6 +197,10 @@ const struct hv_route *hv_router_match(const struct hv_router *r, enum hv_method
 /* Checks req's query against the route's accepted parameters (400 naming an unknown one) and
  * its roles (401 for the public, 403 otherwise), then runs its handler. Always fills resp. */
 void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp);
+/* The checks of hv_router_dispatch without running the handler: the matched route, or NULL
+ * after filling resp with the error. Sets req->ctx. For streamed routes, checked on the head. */
+const struct hv_route *hv_router_prepare(const struct hv_router *r, struct hv_req *req,
+					 struct hv_resp *resp);
 
 /* ---- parsing untrusted input ---- */
 

@@ -63,8 +63,34 @@ int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_e
 				  route->pattern ? route->pattern : "(null)");
 	if (r->n_routes == HV_ROUTER_MAX)
 		return hv_err_set(err, HV_ELIMIT, "route table full (%d routes)", HV_ROUTER_MAX);
+	r->streams[r->n_routes].ops = NULL;
+	r->streams[r->n_routes].limit = 0;
 	r->routes[r->n_routes++] = *route;
 	return HV_OK;
+}
+
+int hv_router_add_stream(struct hv_router *r, const struct hv_route *route,
+			 const struct hv_stream_ops *ops, uint64_t limit, struct hv_err *err)
+{
+	int rc;
+
+	if ((rc = hv_router_add(r, route, err)))
+		return rc;
+	r->streams[r->n_routes - 1].ops = ops;
+	r->streams[r->n_routes - 1].limit = limit;
+	return HV_OK;
+}
+
+const struct hv_stream_ops *hv_router_stream(const struct hv_router *r, const struct hv_route *rt,
+					     uint64_t *limit)
+{
+	size_t i;
+
+	if (rt < r->routes || rt >= r->routes + r->n_routes)
+		return NULL;
+	i = (size_t)(rt - r->routes);
+	*limit = r->streams[i].limit;
+	return r->streams[i].ops;
 }
 
 int hv_router_add_all(struct hv_router *r, const struct hv_route *routes, size_t n,
@@ -148,7 +174,8 @@ static const char *unknown_param(const struct hv_route *rt, const struct hv_quer
 	return NULL;
 }
 
-void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp)
+const struct hv_route *hv_router_prepare(const struct hv_router *r, struct hv_req *req,
+					 struct hv_resp *resp)
 {
 	const struct hv_route *rt;
 	const char *bad;
@@ -163,23 +190,31 @@ void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv
 		else
 			snprintf(detail, sizeof(detail), "no resource at %s", req->path);
 		hv_resp_problem(resp, status, detail);
-		return;
+		return NULL;
 	}
 	if (r->auth && !r->auth(r->auth_ctx, rt, req, resp))
-		return;
+		return NULL;
 	if (!(rt->roles & HV_ROLE_BIT(req->role))) {
 		snprintf(detail, sizeof(detail), "%s is not open to the %s role", req->path,
 			 hv_role_name(req->role));
 		hv_resp_problem(resp,
 				req->role == HV_ROLE_PUBLIC ? HV_HTTP_EUNAUTH : HV_HTTP_EFORBIDDEN,
 				detail);
-		return;
+		return NULL;
 	}
 	if ((bad = unknown_param(rt, &req->query))) {
 		snprintf(detail, sizeof(detail), "unknown query parameter \"%s\"", bad);
 		hv_resp_problem(resp, HV_EINVAL, detail);
-		return;
+		return NULL;
 	}
 	req->ctx = rt->ctx;
-	rt->handler(req, resp);
+	return rt;
+}
+
+void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp)
+{
+	const struct hv_route *rt = hv_router_prepare(r, req, resp);
+
+	if (rt)
+		rt->handler(req, resp);
 }

@@ -56,6 +56,9 @@ struct rq {
 	int code;
 	size_t bytes;
 	bool started, answered;
+	const struct hv_route *stream_rt; /* a streamed route, once begun */
+	const struct hv_stream_ops *stream;
+	uint64_t stream_limit;
 };
 
 #define LOG_PATH_MAX 200
@@ -242,6 +245,8 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 		return;
 	if (hv_log_enabled(HV_LOG_INFO))
 		log_request(srv, q, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	if (q->stream && q->stream->end)
+		q->stream->end(q->req.stream_state);
 	hv_buf_release(&q->body);
 	hv_arena_release(&q->arena);
 	free(q);
@@ -326,6 +331,8 @@ static void fill_credentials(struct rq *q, struct MHD_Connection *con)
 	q->req.authorization =
 		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	q->req.csrf_header = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-CSRF-Token");
+	q->req.content_type =
+		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	q->req.client_addr = "";
 	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
@@ -341,12 +348,8 @@ static void fill_credentials(struct rq *q, struct MHD_Connection *con)
 	}
 }
 
-static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
+static void setup_req(struct rq *q, struct MHD_Connection *con)
 {
-	struct hv_resp resp;
-	enum MHD_Result ret;
-
-	hv_resp_init(&resp, 0);
 	q->req.arena = &q->arena;
 	q->req.role = HV_ROLE_PUBLIC; /* until the router's authenticator says otherwise */
 	q->req.body = q->body.data;
@@ -355,8 +358,109 @@ static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 	q->req.store_fn = thread_store;
 	q->req.store_ctx = q->srv;
 	fill_credentials(q, con);
+}
+
+static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
+{
+	struct hv_resp resp;
+	enum MHD_Result ret;
+
+	hv_resp_init(&resp, 0);
+	setup_req(q, con);
 	if (parse_target(q, &resp))
 		hv_router_dispatch(q->srv->router, &q->req, &resp);
+	ret = queue(q, con, &resp);
+	hv_resp_release(&resp);
+	return ret;
+}
+
+/* A POST or PUT to a streamed route: its checks run on the head, before any body byte, and its
+ * body goes to the route's stream ops instead of memory. An error here is answered at once (MHD
+ * then closes the connection, which is what a refused upload wants). *streamed tells the caller
+ * whether the request is now the stream's. */
+static enum MHD_Result stream_start(struct rq *q, struct MHD_Connection *con, bool *streamed)
+{
+	const struct hv_route *rt;
+	struct hv_resp resp;
+	struct hv_err err;
+	enum MHD_Result ret;
+	const struct hv_stream_ops *ops;
+	const char *cl;
+	uint64_t limit = 0;
+	int64_t n;
+	int st, rc;
+
+	*streamed = false;
+	if (q->req.method != HV_POST && q->req.method != HV_PUT)
+		return MHD_YES;
+	hv_resp_init(&resp, 0);
+	setup_req(q, con);
+	if (!parse_target(q, &resp) ||
+	    !(rt = hv_router_match(q->srv->router, q->req.method, &q->req.segs, &q->req, &st)) ||
+	    !(ops = hv_router_stream(q->srv->router, rt, &limit))) {
+		/* Not a streamed route: the ordinary path parses it again at the end. */
+		memset(&q->req.segs, 0, sizeof(q->req.segs));
+		memset(&q->req.query, 0, sizeof(q->req.query));
+		q->req.n_captures = 0;
+		hv_resp_release(&resp);
+		return MHD_YES;
+	}
+	*streamed = true;
+	hv_err_clear(&err);
+	if (!(rt = hv_router_prepare(q->srv->router, &q->req, &resp)))
+		goto answer_now;
+	cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (limit && cl && hv_str_to_i64(hv_str_cstr(cl), &n) && (n < 0 || (uint64_t)n > limit)) {
+		snprintf(err.msg, sizeof(err.msg), "the request body is over %llu bytes",
+			 (unsigned long long)limit);
+		hv_resp_problem(&resp, HV_HTTP_ETOO_LARGE, err.msg);
+		goto answer_now;
+	}
+	if ((rc = ops->begin(&q->req, &q->req.stream_state, &err))) {
+		if (ops->end)
+			ops->end(q->req.stream_state);
+		q->req.stream_state = NULL;
+		hv_resp_problem(&resp, rc, err.msg);
+		goto answer_now;
+	}
+	q->stream_rt = rt;
+	q->stream = ops;
+	q->stream_limit = limit;
+	hv_resp_release(&resp);
+	return MHD_YES;
+answer_now:
+	ret = queue(q, con, &resp);
+	hv_resp_release(&resp);
+	return ret;
+}
+
+static enum MHD_Result stream_chunk(struct rq *q, struct MHD_Connection *con, const char *p,
+				    size_t n)
+{
+	struct hv_err err;
+	char detail[128];
+	int rc;
+
+	q->req.stream_len += n;
+	if (q->stream_limit && q->req.stream_len > q->stream_limit) {
+		snprintf(detail, sizeof(detail), "the request body is over %llu bytes",
+			 (unsigned long long)q->stream_limit);
+		return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
+	}
+	hv_err_clear(&err);
+	if ((rc = q->stream->chunk(&q->req, q->req.stream_state, p, n, &err)))
+		return answer_problem(q, con, rc, err.msg);
+	return MHD_YES;
+}
+
+static enum MHD_Result stream_answer(struct rq *q, struct MHD_Connection *con)
+{
+	struct hv_resp resp;
+	enum MHD_Result ret;
+
+	hv_resp_init(&resp, 0);
+	q->req.ctx = q->stream_rt->ctx;
+	q->stream_rt->handler(&q->req, &resp);
 	ret = queue(q, con, &resp);
 	hv_resp_release(&resp);
 	return ret;
@@ -388,8 +492,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	if (!q)
 		*con_cls = q = on_uri(srv, url, con);
 	if (!q->started) {
+		bool streamed;
+		enum MHD_Result ret;
+
 		q->started = true;
 		q->req.method = hv_method_parse(method);
+		ret = stream_start(q, con, &streamed);
+		if (streamed)
+			return ret;
 		if (body_too_large(q, con)) {
 			/* Refused before reading it; MHD closes the connection after this answer.
 			 */
@@ -405,6 +515,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		*upload_data_size = 0;
 		if (q->answered)
 			return MHD_YES;
+		if (q->stream_rt)
+			return stream_chunk(q, con, upload_data, n);
 		hv_buf_add(&q->body, upload_data, n);
 		if (q->body.failed) {
 			/* A chunked body with no length: refuse it the moment it crosses the limit.
@@ -417,6 +529,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	}
 	if (q->answered)
 		return MHD_YES;
+	if (q->stream_rt)
+		return stream_answer(q, con);
 	if (memchr(q->body.data, '\0', q->body.len)) {
 		return answer_problem(q, con, HV_EINVAL, "the request body contains a NUL byte");
 	}
