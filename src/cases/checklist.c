@@ -86,7 +86,7 @@ static void court_form(const struct hv_warrant_doc *d, struct hv_warrant_result 
 	}
 	set(r, HV_WARRANT_JUDICIAL,
 	    "Form %s, issued by a court, signed by a judge or magistrate, naming the place or "
-	    "person, dated. Do not obstruct. Whether it is valid is for counsel to decide: call the "
+	    "person, dated. Do not obstruct. This is not a ruling on it: counsel decides. Call the "
 	    "law department.",
 	    f);
 }
