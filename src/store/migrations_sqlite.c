@@ -125,9 +125,62 @@ static const char m002[] =
 	"  created_ms INTEGER NOT NULL,"
 	"  revoked_ms INTEGER);";
 
+/* Version 3: the ledger (src/ledger), an RFC 9162 Merkle log. ledger_entries holds the leaves:
+ * seq is the 0-based leaf index, entry the exact bytes hashed, leaf_hash SHA-256(0x00 || entry).
+ * ledger_nodes holds every complete interior subtree (level >= 1, idx: its position at that
+ * level), so appends, roots and proofs read O(log n) rows. ledger_checkpoints keeps each signed
+ * checkpoint note. All three are append-only; `haven verify` recomputes them from the entries. */
+static const char m003[] =
+	"CREATE TABLE ledger_entries ("
+	"  seq INTEGER PRIMARY KEY," /* 0-based leaf index */
+	"  kind TEXT NOT NULL,"
+	"  ref TEXT,"
+	"  recorded_ms INTEGER NOT NULL,"
+	"  entry BLOB NOT NULL," /* the exact bytes hashed */
+	"  leaf_hash BLOB NOT NULL);"
+	"CREATE INDEX ledger_entries_by_ref ON ledger_entries(ref, seq);"
+	"CREATE TABLE ledger_nodes ("
+	"  level INTEGER NOT NULL,"
+	"  idx INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  PRIMARY KEY (level, idx)) WITHOUT ROWID;"
+	"CREATE TABLE ledger_checkpoints ("
+	"  id INTEGER PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  root BLOB NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  note TEXT NOT NULL);" /* the signed note, exactly as published */
+	"CREATE INDEX ledger_checkpoints_by_size ON ledger_checkpoints(size, id);"
+	"CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;"
+	"CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;"
+	"CREATE TRIGGER ledger_entries_no_replace BEFORE INSERT ON ledger_entries"
+	"  WHEN EXISTS (SELECT 1 FROM ledger_entries WHERE seq = NEW.seq)"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END;"
+	/* leaves are dense: seq n comes only after n-1 */
+	"CREATE TRIGGER ledger_entries_dense BEFORE INSERT ON ledger_entries"
+	"  WHEN NEW.seq IS NOT (SELECT coalesce(max(seq) + 1, 0) FROM ledger_entries)"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_entries: seq must be the next leaf index'); END;"
+	"CREATE TRIGGER ledger_nodes_no_update BEFORE UPDATE ON ledger_nodes"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_nodes is append-only'); END;"
+	"CREATE TRIGGER ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_nodes is append-only'); END;"
+	"CREATE TRIGGER ledger_nodes_no_replace BEFORE INSERT ON ledger_nodes"
+	"  WHEN EXISTS (SELECT 1 FROM ledger_nodes WHERE level = NEW.level AND idx = NEW.idx)"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_nodes is append-only'); END;"
+	"CREATE TRIGGER ledger_checkpoints_no_update BEFORE UPDATE ON ledger_checkpoints"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only'); END;"
+	"CREATE TRIGGER ledger_checkpoints_no_delete BEFORE DELETE ON ledger_checkpoints"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only'); END;"
+	"CREATE TRIGGER ledger_checkpoints_no_replace BEFORE INSERT ON ledger_checkpoints"
+	"  WHEN EXISTS (SELECT 1 FROM ledger_checkpoints WHERE id = NEW.id)"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only'); END;";
+
 const struct hv_migration hv_sqlite_migrations[] = {
 	{1, m001},
 	{2, m002},
+	{3, m003},
 };
 
 const size_t hv_sqlite_n_migrations = sizeof(hv_sqlite_migrations) / sizeof(hv_sqlite_migrations[0]);

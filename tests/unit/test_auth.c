@@ -129,7 +129,8 @@ static void test_store_schema_version_2(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(hv_store_schema_version(f->s), 2);
+	/* later migrations (3: the ledger) build on version 2 */
+	assert_true(hv_store_schema_version(f->s) >= 2);
 }
 
 static void test_store_user_add_find(void **state)
