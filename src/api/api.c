@@ -53,9 +53,11 @@ int hv_api_new(const char *db_path, unsigned refresh_ms, struct hv_api **out, st
 
 	*out = NULL;
 	api->refresh_ms = refresh_ms ? refresh_ms : 2000;
+	api->db_path = hv_xstrdup(db_path);
 	if ((rc = hv_store_open(db_path, &api->store, err)) ||
 	    (rc = hv_lookup_live_new(api->store, &api->live, err))) {
 		hv_store_close(api->store);
+		free(api->db_path);
 		free(api);
 		return rc;
 	}
@@ -84,8 +86,10 @@ void hv_api_free(struct hv_api *api)
 	pthread_cond_destroy(&api->cv);
 	pthread_mutex_destroy(&api->mu);
 	hv_api_auth_free(api->auth);
+	hv_api_cases_free(api->cases);
 	hv_lookup_live_free(api->live);
 	hv_store_close(api->store);
+	free(api->db_path);
 	free(api);
 }
 
@@ -120,7 +124,8 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 	if ((rc = hv_router_add(r, &health, err)) || (rc = hv_api_lookup_register(api, r, err)) ||
 	    (rc = hv_api_properties_register(api, r, err)) ||
 	    (rc = hv_api_scopes_register(api, r, err)) ||
-	    (rc = hv_api_auth_register(api, r, err)) || (rc = hv_api_ogc_register(api, r, err)))
+	    (rc = hv_api_auth_register(api, r, err)) || (rc = hv_api_ogc_register(api, r, err)) ||
+	    (rc = hv_api_cases_register(api, r, err)))
 		return rc;
 	return HV_OK;
 }

@@ -19,6 +19,8 @@ struct hv_api {
 	bool stop, started;
 	unsigned refresh_ms;
 	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
+	char *db_path;		    /* the store's path (evidence sits beside it) */
+	struct hv_api_cases *cases; /* api_cases.c's state; NULL until registered */
 };
 
 int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
@@ -27,6 +29,9 @@ int hv_api_scopes_register(struct hv_api *api, struct hv_router *r, struct hv_er
 /* Adds login, logout, me and users, and installs the router's authenticator. */
 int hv_api_auth_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 void hv_api_auth_free(struct hv_api_auth *a);
+/* Incidents, evidence uploads (streamed), notices, cases, the checklist (api_cases.c). */
+int hv_api_cases_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+void hv_api_cases_free(struct hv_api_cases *c);
 int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 
 /* Writes ISO or extended WKB (2D, Z, M or ZM; either byte order; Z and M dropped) as a GeoJSON

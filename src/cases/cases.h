@@ -82,6 +82,9 @@ int hv_incident_json(struct hv_store *s, int64_t id, bool with_witnesses, const 
 int hv_incident_list_json(struct hv_store *s, int64_t limit, struct hv_json *w,
 			  struct hv_err *err);
 
+/* HV_OK when incident id exists; HV_ENOENT naming it otherwise. */
+int hv_cases_incident_exists(struct hv_store *s, int64_t id, struct hv_err *err);
+
 /* ---- evidence ---- */
 
 /* A file already in the blob store (sha256, size), with the head of its bytes (up to

@@ -601,6 +601,13 @@ int hv_incident_update(struct hv_store *s, int64_t id, const struct hv_incident_
 	return HV_OK;
 }
 
+int hv_cases_incident_exists(struct hv_store *s, int64_t id, struct hv_err *err)
+{
+	struct incident_core c;
+
+	return load_core(s, id, &c, err);
+}
+
 /* ---- reading ---- */
 
 struct read_ctx {
