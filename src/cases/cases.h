@@ -103,6 +103,11 @@ struct hv_evidence_in {
  * or original; HV_EINVAL when the original belongs to another incident. *id gets the id. */
 int hv_evidence_add(struct hv_store *s, const struct hv_evidence_in *in, const char *uploader,
 		    int64_t now_ms, int64_t *id, struct hv_err *err);
+/* Streams the file at path into the evidence folder (never whole in memory) and records it as
+ * evidence of incident_id. HV_ENOENT / HV_EIO naming the path. */
+int hv_evidence_add_file(struct hv_store *s, int64_t incident_id, const char *path,
+			 int64_t redacts, const char *uploader, int64_t now_ms, int64_t *id,
+			 struct hv_err *err);
 /* Writes evidence id as JSON. */
 int hv_evidence_json(struct hv_store *s, int64_t id, struct hv_json *w, struct hv_err *err);
 /* The evidence folder for a store (beside its file). */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Evidence records: a file in the blob store, its sniffed type, EXIF time and position,
  * uploader and receipt time, saved with its ledger entry; a redacted copy links its original. */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +12,7 @@
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "ledger/ledger.h"
 #include "store/blobs.h"
 
@@ -181,6 +184,70 @@ int hv_evidence_add(struct hv_store *s, const struct hv_evidence_in *in, const c
 		*id = r.id;
 out:
 	hv_buf_release(&b);
+	return rc;
+}
+
+int hv_evidence_add_file(struct hv_store *s, int64_t incident_id, const char *path,
+			 int64_t redacts, const char *uploader, int64_t now_ms, int64_t *id,
+			 struct hv_err *err)
+{
+	struct hv_evidence_in in = {.incident_id = incident_id, .filename = path,
+				    .redacts = redacts};
+	struct hv_blob_writer *w = NULL;
+	struct hv_blobs *blobs = NULL;
+	char dir[4096], sha[HV_SHA256_HEX_LEN];
+	uint8_t *head = hv_xmalloc(HV_EVIDENCE_HEAD_MAX), *buf = hv_xmalloc(1 << 16);
+	size_t head_len = 0, n;
+	uint64_t len = 0;
+	FILE *f = NULL;
+	int rc;
+
+	if ((rc = hv_cases_incident_exists(s, incident_id, err)))
+		goto out;
+	if (!(f = fopen(path, "rb"))) {
+		rc = hv_err_set(err, errno == ENOENT ? HV_ENOENT : HV_EIO, "%s: %s", path,
+				strerror(errno));
+		goto out;
+	}
+	if ((rc = hv_evidence_dir(s, dir, sizeof(dir), err)) ||
+	    (rc = hv_blobs_open(dir, &blobs, err)) ||
+	    (rc = hv_blob_writer_new(blobs, 0, &w, err)))
+		goto out;
+	while ((n = fread(buf, 1, 1 << 16, f)) > 0) {
+		if (head_len < HV_EVIDENCE_HEAD_MAX) {
+			size_t k = HV_EVIDENCE_HEAD_MAX - head_len < n ? HV_EVIDENCE_HEAD_MAX - head_len
+								       : n;
+
+			memcpy(head + head_len, buf, k);
+			head_len += k;
+		}
+		if ((rc = hv_blob_writer_write(w, buf, n, err)))
+			goto out;
+	}
+	if (ferror(f)) {
+		rc = hv_err_set(err, HV_EIO, "%s: read error", path);
+		goto out;
+	}
+	rc = hv_blob_writer_commit(w, sha, &len, err);
+	w = NULL;
+	if (rc)
+		goto out;
+	if (len == 0) {
+		rc = hv_err_set(err, HV_EINVAL, "%s: the file is empty", path);
+		goto out;
+	}
+	in.sha256 = sha;
+	in.size = len;
+	in.head = head;
+	in.head_len = head_len;
+	rc = hv_evidence_add(s, &in, uploader, now_ms, id, err);
+out:
+	if (f)
+		fclose(f);
+	hv_blob_writer_abort(w);
+	hv_blobs_free(blobs);
+	free(head);
+	free(buf);
 	return rc;
 }
 
