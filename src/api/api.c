@@ -125,6 +125,7 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 	    (rc = hv_api_properties_register(api, r, err)) ||
 	    (rc = hv_api_scopes_register(api, r, err)) ||
 	    (rc = hv_api_auth_register(api, r, err)) || (rc = hv_api_ogc_register(api, r, err)) ||
+	    (rc = hv_api_ledger_register(api, r, err)) ||
 	    (rc = hv_api_cases_register(api, r, err)))
 		return rc;
 	return HV_OK;

@@ -33,6 +33,8 @@ void hv_api_auth_free(struct hv_api_auth *a);
 int hv_api_cases_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 void hv_api_cases_free(struct hv_api_cases *c);
 int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+/* The ledger's checkpoint (public), entries and proofs (auditor, law, admin). */
+int hv_api_ledger_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 
 /* Writes ISO or extended WKB (2D, Z, M or ZM; either byte order; Z and M dropped) as a GeoJSON
  * geometry object with 7-decimal coordinates; no WKB writes null. Malformed WKB (truncated, bad

@@ -31,7 +31,7 @@ struct hv_cmd {
 
 extern const struct hv_cmd hv_cmd_init, hv_cmd_status, hv_cmd_import, hv_cmd_imports,
 	hv_cmd_scope, hv_cmd_property, hv_cmd_export, hv_cmd_demo_city, hv_cmd_lookup, hv_cmd_serve,
-	hv_cmd_user, hv_cmd_token;
+	hv_cmd_user, hv_cmd_token, hv_cmd_ledger, hv_cmd_verify;
 extern const struct hv_cmd hv_cmd_incident, hv_cmd_case, hv_cmd_notices, hv_cmd_packet;
 
 /* Prints "haven CMD: MSG" and the synopsis to stderr; returns HV_EXIT_USAGE. */

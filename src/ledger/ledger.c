@@ -184,6 +184,76 @@ int hv_ledger_prove_consistency(struct hv_store *s, int64_t first, int64_t secon
 	return hv_ledger_consistency_proof(store_node, s, first, second, out, err);
 }
 
+/* ---- checkpoints ---- */
+
+struct latest_ctx {
+	int64_t size;
+	struct hv_buf *note;
+};
+
+static int latest_fn(void *ctx, const struct hv_store_ledger_checkpoint *c)
+{
+	struct latest_ctx *l = ctx;
+
+	l->size = c->size;
+	hv_buf_adds(l->note, c->note);
+	return 0;
+}
+
+int hv_ledger_checkpoint_latest(struct hv_store *s, struct hv_buf *out, struct hv_err *err)
+{
+	struct latest_ctx l = {.note = out};
+
+	return hv_store_ledger_checkpoint_latest(s, latest_fn, &l, err);
+}
+
+int hv_ledger_checkpoint(struct hv_store *s, const struct hv_ledger_signer *const *signers, int n,
+			 int64_t now_ms, struct hv_buf *note_out, int64_t *size_out,
+			 struct hv_err *err)
+{
+	struct hv_ledger_checkpoint c = {0};
+	struct hv_buf prev, note;
+	struct latest_ctx l = {.size = -1, .note = &prev};
+	struct hv_ledger_verifier v;
+	bool reuse;
+	int rc;
+
+	if (n < 1)
+		return hv_err_set(err, HV_EINVAL, "a checkpoint needs at least one signing key");
+	hv_buf_init(&prev, HV_LEDGER_NOTE_MAX);
+	hv_buf_init(&note, HV_LEDGER_NOTE_MAX);
+	if ((rc = hv_store_ledger_size(s, &c.size, err)))
+		goto out;
+	rc = hv_store_ledger_checkpoint_latest(s, latest_fn, &l, err);
+	if (rc && rc != HV_ENOENT)
+		goto out;
+	reuse = l.size == c.size;
+	for (int i = 0; reuse && i < n; i++) {
+		hv_ledger_signer_verifier(signers[i], &v);
+		reuse = hv_ledger_note_signed_by(prev.data, prev.len, &v);
+	}
+	if (reuse) {
+		hv_buf_add(&note, prev.data, prev.len);
+	} else {
+		memcpy(c.origin, signers[0]->name, sizeof(c.origin));
+		if ((rc = hv_ledger_tree_root(store_node, s, c.size, c.root, err)) ||
+		    (rc = hv_ledger_checkpoint_sign(&c, signers, n, &note, err)))
+			goto out;
+		if ((rc = hv_store_ledger_checkpoint_add(s, c.size, c.root, now_ms, note.data, NULL,
+							 err)))
+			goto out;
+	}
+	if (note_out)
+		hv_buf_add(note_out, note.data, note.len);
+	if (size_out)
+		*size_out = c.size;
+	rc = HV_OK;
+out:
+	hv_buf_release(&prev);
+	hv_buf_release(&note);
+	return rc;
+}
+
 /* ---- kind checks ----
  * The one process-wide table: modules register their checks at start-up, verify reads them.
  * A mutable global against the house rule, because callers in separate modules (registry, signs,

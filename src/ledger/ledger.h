@@ -9,7 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
+#include "core/json.h"
+#include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
 #include "store/store.h"
 
@@ -57,6 +60,97 @@ int hv_ledger_prove_inclusion(struct hv_store *s, int64_t seq, int64_t size, int
 /* Consistency proof from size first to size second (0 < first <= second <= the ledger's size). */
 int hv_ledger_prove_consistency(struct hv_store *s, int64_t first, int64_t second,
 				struct hv_ledger_proof *out, struct hv_err *err);
+
+/* ---- checkpoints ---- */
+
+/* Inside the caller's transaction: signs the current tree (origin: signers[0]'s key name) with
+ * every signer and stores the note, which is appended to note_out (may be NULL); *size_out (may
+ * be NULL) gets its size. When the latest checkpoint already has this size and a signature of
+ * every signer, it is reused, not stored again. */
+int hv_ledger_checkpoint(struct hv_store *s, const struct hv_ledger_signer *const *signers, int n,
+			 int64_t now_ms, struct hv_buf *note_out, int64_t *size_out,
+			 struct hv_err *err);
+/* Appends the latest stored checkpoint note to out. HV_ENOENT when there is none. */
+int hv_ledger_checkpoint_latest(struct hv_store *s, struct hv_buf *out, struct hv_err *err);
+
+/* ---- verification ---- */
+
+struct hv_ledger_verify_report {
+	int64_t n_entries;
+	int64_t n_nodes;
+	int64_t n_checkpoints;
+	int64_t n_kind_checked;	  /* entries whose kind check ran and passed */
+	int64_t n_kind_unchecked; /* entries of a kind with no registered check */
+	int64_t bad_seq;	  /* the first entry that failed, or -1 */
+};
+
+/* Recomputes everything from the stored entries: every entry's bytes parse and agree with its
+ * row (seq, kind, ref, recorded_ms), every leaf hash, every stored interior node, the root at
+ * every checkpoint's size against the checkpoint, every checkpoint's signature by one of keys
+ * (n_keys may be 0: signatures are then not checked, which the report says), and each entry's
+ * kind check (when run_kind_checks). Stops at the first failure: HV_EINVAL with err naming it,
+ * e.g. "entry 41 (incident:12): leaf hash mismatch"; rep->bad_seq is set when an entry is to
+ * blame. Reads in one read transaction, so appends by others do not disturb it. */
+int hv_ledger_verify(struct hv_store *s, const struct hv_ledger_verifier *keys, int n_keys,
+		     bool run_kind_checks, struct hv_ledger_verify_report *rep,
+		     struct hv_err *err);
+
+/* ---- group commit ----
+ * A committer owns one store connection and a thread. Writers on any thread submit work: a
+ * function that does the caller's inserts and its hv_ledger_append calls. The committer runs
+ * everything queued in one store transaction per batch (each piece of work in a savepoint, so a
+ * failing one is undone alone), commits (one fsync per batch; synchronous=FULL stays), and only
+ * then wakes each writer with its result. With signers it signs a checkpoint in the batch's
+ * transaction whenever the last one is checkpoint_ms old, and on a timer when new entries wait,
+ * so under load checkpoints are at most checkpoint_ms apart. */
+struct hv_ledger_committer;
+
+/* Runs on the committer's thread inside the batch transaction; s is the committer's connection
+ * (valid only during the call). Returns HV_OK or a negative status with err set. */
+typedef int (*hv_ledger_work_fn)(struct hv_store *s, void *ctx, struct hv_err *err);
+
+struct hv_ledger_committer_config {
+	const char *store_uri;
+	const struct hv_ledger_signer *const *signers; /* copied; n_signers 0: no checkpoints */
+	int n_signers;
+	int max_batch;	       /* pieces of work per transaction; 0: 4096 */
+	int64_t checkpoint_ms; /* 0: a checkpoint in every batch; default callers use 1000 */
+};
+
+struct hv_ledger_committer_stats {
+	int64_t n_batches;
+	int64_t n_work;
+	int64_t n_failed;
+	int64_t n_checkpoints;
+};
+
+/* Opens the store and starts the thread. Caller owns *out (hv_ledger_committer_stop). */
+int hv_ledger_committer_start(const struct hv_ledger_committer_config *cfg,
+			      struct hv_ledger_committer **out, struct hv_err *err);
+/* Queues fn(ctx) and waits until its batch is durable (or failed). Returns fn's status; when fn
+ * succeeded but the commit failed, HV_ESTORE. Thread-safe. HV_ECONFLICT after stop began. */
+int hv_ledger_committer_submit(struct hv_ledger_committer *c, hv_ledger_work_fn fn, void *ctx,
+			       struct hv_err *err);
+void hv_ledger_committer_stats(struct hv_ledger_committer *c,
+			       struct hv_ledger_committer_stats *out);
+/* Runs what is queued, signs a last checkpoint when entries wait, stops the thread, closes the
+ * store, frees c (NULL-safe). */
+void hv_ledger_committer_stop(struct hv_ledger_committer *c);
+
+/* ---- JSON (hashes in standard base64, as RFC 6962's API writes them) ---- */
+
+/* {"seq","kind","ref","recorded","recorded_ms","leaf_hash","entry"}: entry is the base64 of the
+ * exact bytes hashed. */
+void hv_ledger_entry_json(struct hv_json *w, const struct hv_ledger_entry *e);
+/* {"seq","size","leaf_hash","root","proof":[...]} */
+void hv_ledger_inclusion_json(struct hv_json *w, int64_t seq, int64_t size,
+			      const uint8_t leaf[HV_LEDGER_HASH_LEN],
+			      const uint8_t root[HV_LEDGER_HASH_LEN], const struct hv_ledger_proof *p);
+/* {"first","second","first_root","second_root","proof":[...]} */
+void hv_ledger_consistency_json(struct hv_json *w, int64_t first, int64_t second,
+				const uint8_t first_root[HV_LEDGER_HASH_LEN],
+				const uint8_t second_root[HV_LEDGER_HASH_LEN],
+				const struct hv_ledger_proof *p);
 
 /* ---- kind checks for `haven verify` ----
  * A module registers one per kind it appends: check recomputes the canonical JSON of the record

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/sha256.h"
+#include "crypto/sign.h"
 #include "ledger/merkle.h"
 
 #include "core/banned.h"
@@ -490,5 +491,26 @@ int hv_ledger_consistency_verify(int64_t first, int64_t second,
 	if (memcmp(sr, second_root, HV_LEDGER_HASH_LEN) != 0)
 		return hv_err_set(err, HV_EINVAL,
 				  "consistency proof: the second tree's root does not match");
+	return HV_OK;
+}
+
+int hv_ledger_proof_parse(const char *const *items, int n, struct hv_ledger_proof *out,
+			  struct hv_err *err)
+{
+	size_t len;
+
+	out->n = 0;
+	if (n < 0 || n > HV_LEDGER_PROOF_MAX)
+		return hv_err_set(err, HV_ELIMIT, "proof: %d hashes (at most %d)", n,
+				  HV_LEDGER_PROOF_MAX);
+	for (int i = 0; i < n; i++) {
+		if (!items[i] ||
+		    hv_base64_decode(items[i], strlen(items[i]), out->hash[i], HV_LEDGER_HASH_LEN,
+				     &len, NULL) ||
+		    len != HV_LEDGER_HASH_LEN)
+			return hv_err_set(err, HV_EFORMAT,
+					  "proof: hash %d is not base64 of 32 bytes", i + 1);
+	}
+	out->n = n;
 	return HV_OK;
 }

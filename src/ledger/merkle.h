@@ -102,4 +102,9 @@ int hv_ledger_consistency_verify(int64_t first, int64_t second,
 				 const uint8_t second_root[HV_LEDGER_HASH_LEN],
 				 const struct hv_ledger_proof *p, struct hv_err *err);
 
+/* Decodes n base64 hashes (a proof as the JSON API writes it) into out. HV_EFORMAT naming the
+ * first bad one, HV_ELIMIT past HV_LEDGER_PROOF_MAX. */
+int hv_ledger_proof_parse(const char *const *items, int n, struct hv_ledger_proof *out,
+			  struct hv_err *err);
+
 #endif

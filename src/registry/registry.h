@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "geo/geo.h"
+#include "ledger/ledger.h"
 #include "store/store.h"
 
 /* ---- import ---- */
@@ -77,6 +78,10 @@ int hv_registry_scope_add(struct hv_store *s, const char *name, const char *expr
 /* Ends rule name from effective_ms (0: now); HV_ENOENT when no such rule is in force. */
 int hv_registry_scope_retire(struct hv_store *s, const char *name, int64_t effective_ms,
 			     struct hv_err *err);
+
+/* The ledger's check of "scope" entries (each rule version appends one, ref "scope_rules:ID",
+ * body the row's canonical JSON, in the same transaction): register it before hv_ledger_verify. */
+extern const struct hv_ledger_kind hv_registry_scope_kind;
 
 struct hv_zones; /* the scope rules in force at one time, compiled */
 

@@ -6,8 +6,12 @@
 
 #include <jansson.h>
 
+#include <stdio.h>
+
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/xalloc.h"
+#include "ledger/ledger.h"
 #include "registry/registry.h"
 #include "registry/scope.h"
 
@@ -45,19 +49,119 @@ static int check_name(const char *name, struct hv_err *err)
 	return HV_OK;
 }
 
+/* The canonical JSON of a scope rule version, as its ledger entry's body: compact, fixed key
+ * order, so the kind check can recompute it byte for byte from the row. */
+static void scope_body(const struct hv_scope_rule *r, int64_t id, struct hv_buf *out)
+{
+	struct hv_json w;
+
+	hv_json_init(&w, out, false);
+	hv_json_obj_begin(&w);
+	hv_json_key(&w, "id");
+	hv_json_int(&w, id);
+	hv_json_key(&w, "name");
+	hv_json_str(&w, r->name);
+	hv_json_key(&w, "expr");
+	hv_json_str(&w, r->expr);
+	hv_json_key(&w, "effective_ms");
+	hv_json_int(&w, r->effective_ms);
+	hv_json_key(&w, "created_ms");
+	hv_json_int(&w, r->created_ms);
+	hv_json_key(&w, "retired");
+	hv_json_bool(&w, r->retired);
+	hv_json_obj_end(&w);
+}
+
+/* A rule version and its ledger entry ("scope", "scope_rules:ID") commit together or not at
+ * all. */
 static int add_version(struct hv_store *s, const struct hv_scope_rule *r, struct hv_err *err)
 {
+	struct hv_buf body;
+	char ref[48];
 	int64_t id;
 	int rc;
 
 	if ((rc = hv_store_begin(s, err)))
 		return rc;
-	if ((rc = hv_store_scope_add(s, r, &id, err)) || (rc = hv_store_commit(s, err))) {
-		hv_store_rollback(s);
-		return rc;
-	}
+	hv_buf_init(&body, 0);
+	if ((rc = hv_store_scope_add(s, r, &id, err)))
+		goto fail;
+	scope_body(r, id, &body);
+	snprintf(ref, sizeof(ref), "scope_rules:%lld", (long long)id);
+	if ((rc = hv_ledger_append(s, "scope", ref, body.data, body.len, r->created_ms, NULL, err)) ||
+	    (rc = hv_store_commit(s, err)))
+		goto fail;
+	hv_buf_release(&body);
 	return HV_OK;
+fail:
+	hv_store_rollback(s);
+	hv_buf_release(&body);
+	return rc;
 }
+
+struct find_version {
+	int64_t id;
+	struct hv_scope_rule r;
+	bool found;
+};
+
+static int find_version(void *ctx, const struct hv_scope_rule *r)
+{
+	struct find_version *f = ctx;
+
+	if (r->id != f->id)
+		return 0;
+	f->r = *r;
+	f->r.name = hv_xstrdup(r->name);
+	f->r.expr = hv_xstrdup(r->expr);
+	f->found = true;
+	return 1;
+}
+
+/* The kind check of "scope" entries: the row named by ref, serialised again, must be the body. */
+static int scope_check(struct hv_store *s, int64_t seq, const char *ref, const char *body,
+		       size_t len, struct hv_err *err)
+{
+	struct find_version f = {0};
+	json_t *j = NULL;
+	const char *name;
+	struct hv_buf again;
+	long long id;
+	char tail;
+	int rc;
+
+	if (!ref || sscanf(ref, "scope_rules:%lld%c", &id, &tail) != 1 || id <= 0)
+		return hv_err_set(err, HV_EINVAL, "a scope entry must name scope_rules:ID, not %s",
+				  ref ? ref : "nothing");
+	j = json_loadb(body, len, 0, NULL);
+	name = json_string_value(json_object_get(j, "name"));
+	if (!name) {
+		json_decref(j);
+		return hv_err_set(err, HV_EINVAL, "the entry's body is not a scope rule");
+	}
+	f.id = id;
+	rc = hv_store_scope_versions(s, name, find_version, &f, err);
+	json_decref(j);
+	if (rc < 0)
+		return rc;
+	if (!f.found)
+		return hv_err_set(err, HV_EINVAL,
+				  "scope_rules row %lld: missing, or no longer named as its entry says",
+				  id);
+	hv_buf_init(&again, 0);
+	scope_body(&f.r, id, &again);
+	rc = HV_OK;
+	if (again.len != len || memcmp(again.data, body, len) != 0)
+		rc = hv_err_set(err, HV_EINVAL,
+				"scope_rules row %lld differs from its ledger entry: the row now "
+				"reads %s",
+				id, again.data);
+	hv_buf_release(&again);
+	hv_scope_rule_release(&f.r);
+	return rc;
+}
+
+const struct hv_ledger_kind hv_registry_scope_kind = {.kind = "scope", .check = scope_check};
 
 int hv_registry_scope_add(struct hv_store *s, const char *name, const char *expr,
 			  int64_t effective_ms, struct hv_err *err)

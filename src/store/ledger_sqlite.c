@@ -295,3 +295,59 @@ int hv_store_ledger_checkpoint_each(struct hv_store *s, hv_store_ledger_checkpoi
 
 	return each_cp(s, sql_cp_each, fn, ctx, &n, err);
 }
+
+static int exec(struct hv_store *s, const char *sql, const char *what, struct hv_err *err)
+{
+	int rc;
+
+	if ((rc = need_sqlite(s, err)))
+		return rc;
+	if (sqlite3_exec(hv_sqlite_handle(s), sql, NULL, NULL, NULL) != SQLITE_OK)
+		return hv_sqlite_err(s, err, what);
+	return HV_OK;
+}
+
+int hv_store_ledger_read_begin(struct hv_store *s, struct hv_err *err)
+{
+	int rc;
+
+	if ((rc = need_sqlite(s, err)))
+		return rc;
+	if (!sqlite3_get_autocommit(hv_sqlite_handle(s)))
+		return hv_err_set(err, HV_ESTORE, "a read snapshot cannot start inside a transaction");
+	return exec(s, "BEGIN DEFERRED", "begin read", err);
+}
+
+void hv_store_ledger_read_end(struct hv_store *s)
+{
+	sqlite3 *db = hv_sqlite_handle(s);
+
+	if (db && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
+int hv_store_ledger_savepoint(struct hv_store *s, struct hv_err *err)
+{
+	int rc;
+
+	if ((rc = need_sqlite(s, err)))
+		return rc;
+	if (sqlite3_get_autocommit(hv_sqlite_handle(s)))
+		return hv_err_set(err, HV_ESTORE, "a savepoint needs an open transaction");
+	return exec(s, "SAVEPOINT hv_ledger_work", "savepoint", err);
+}
+
+int hv_store_ledger_savepoint_release(struct hv_store *s, struct hv_err *err)
+{
+	return exec(s, "RELEASE hv_ledger_work", "release savepoint", err);
+}
+
+void hv_store_ledger_savepoint_rollback(struct hv_store *s)
+{
+	sqlite3 *db = hv_sqlite_handle(s);
+
+	if (db) {
+		sqlite3_exec(db, "ROLLBACK TO hv_ledger_work", NULL, NULL, NULL);
+		sqlite3_exec(db, "RELEASE hv_ledger_work", NULL, NULL, NULL);
+	}
+}

@@ -77,4 +77,15 @@ int hv_store_ledger_checkpoint_latest(struct hv_store *s, hv_store_ledger_checkp
 int hv_store_ledger_checkpoint_each(struct hv_store *s, hv_store_ledger_checkpoint_fn fn,
 				    void *ctx, struct hv_err *err);
 
+/* A read transaction (BEGIN DEFERRED ... COMMIT) so a long read sees one snapshot; refuses to
+ * start inside another transaction (HV_ESTORE). */
+int hv_store_ledger_read_begin(struct hv_store *s, struct hv_err *err);
+void hv_store_ledger_read_end(struct hv_store *s);
+
+/* Savepoints inside the caller's transaction, so one piece of work in a batch can be undone
+ * alone: begin, then release (keep) or rollback (undo). */
+int hv_store_ledger_savepoint(struct hv_store *s, struct hv_err *err);
+int hv_store_ledger_savepoint_release(struct hv_store *s, struct hv_err *err);
+void hv_store_ledger_savepoint_rollback(struct hv_store *s);
+
 #endif

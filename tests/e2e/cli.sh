@@ -17,7 +17,7 @@ done
 begin "help for a missing command"
 run_haven 2 help nothing && err_has 'no command "nothing"'
 begin "init creates the store"
-run_haven 0 init && out_has "schema version 2"
+run_haven 0 init && out_has "ready (schema version "
 check "store file exists" test -s "$HAVEN_DB"
 begin "--db overrides HAVEN_DB"
 run_haven 0 --db "$T/other.db" init && check "other store exists" test -s "$T/other.db"

@@ -10,10 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+#include <sys/stat.h>
+
 #include <cmocka.h>
 #include <sqlite3.h>
 
 #include "core/buf.h"
+#include "crypto/sign.h"
+#include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "store/store.h"
@@ -555,6 +560,451 @@ static void test_ledger_kind_register(void **state)
 	assert_ptr_equal(hv_ledger_kind_find("unit_a"), &a);
 }
 
+/* ---- signed notes and keys ----
+ * Source of the key pair, text and signature: golang.org/x/mod/sumdb/note, note_test.go (the
+ * PeterNeumann example that C2SP's signed-note implementations test against). */
+static const char peter_skey[] =
+	"PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+static const char peter_vkey[] = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+static const char peter_text[] = "If you think cryptography is the answer to your problem,\n"
+				 "then you don't know what your problem is.\n";
+static const char peter_sig[] = "\xe2\x80\x94 PeterNeumann "
+				"x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+
+static void test_ledger_note_vector(void **state)
+{
+	struct hv_ledger_signer k;
+	struct hv_ledger_verifier v, v2;
+	struct hv_ledger_note *n = malloc(sizeof(*n));
+	struct hv_buf b;
+	struct hv_err err;
+	uint8_t sig[64];
+	char note[512];
+
+	(void)state;
+	assert_int_equal(hv_ledger_signer_parse(peter_skey, &k, &err), HV_OK);
+	assert_int_equal(k.key_id, 0xc74f20a3);
+	hv_ledger_signer_verifier(&k, &v);
+	hv_buf_init(&b, 0);
+	hv_ledger_verifier_format(&v, &b);
+	assert_string_equal(b.data, peter_vkey);
+	hv_buf_reset(&b);
+	hv_ledger_signer_format(&k, &b);
+	assert_string_equal(b.data, peter_skey);
+	assert_int_equal(hv_ledger_verifier_parse(peter_vkey, &v2, &err), HV_OK);
+	assert_memory_equal(v2.pk, v.pk, 32);
+	/* Ed25519 is deterministic: the same signature as the reference */
+	snprintf(note, sizeof(note), "%s\n%s", peter_text, peter_sig);
+	assert_int_equal(hv_ledger_note_split(note, strlen(note), n, &err), HV_OK);
+	assert_int_equal(n->text_len, strlen(peter_text));
+	assert_int_equal(n->n_sigs, 1);
+	assert_string_equal(n->sigs[0].name, "PeterNeumann");
+	assert_int_equal(n->sigs[0].key_id, 0xc74f20a3);
+	hv_sign(k.sk, peter_text, strlen(peter_text), sig);
+	assert_memory_equal(sig, n->sigs[0].sig, 64);
+	assert_true(hv_sign_verify(v.pk, peter_text, strlen(peter_text), n->sigs[0].sig));
+	assert_true(hv_ledger_note_signed_by(note, strlen(note), &v));
+	/* manglings of the verifier key are refused */
+	assert_int_not_equal(hv_ledger_verifier_parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &v2, &err), HV_OK);
+	assert_int_not_equal(hv_ledger_verifier_parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T", &v2, &err), HV_OK);
+	assert_int_not_equal(hv_ledger_verifier_parse("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &v2, &err), HV_OK);
+	/* a control character, no blank line, a broken signature line */
+	assert_int_equal(hv_ledger_note_split("a\tb\n\n\xe2\x80\x94 x AAAA\n", 16, n, &err), HV_EFORMAT);
+	assert_int_equal(hv_ledger_note_split("a\n\xe2\x80\x94 x AAAAAAAA\n", 18, n, &err), HV_EFORMAT);
+	assert_int_equal(hv_ledger_note_split("a\n\n- x AAAAAAAA\n", 16, n, &err), HV_EFORMAT);
+	hv_buf_release(&b);
+	hv_ledger_signer_wipe(&k);
+	free(n);
+}
+
+static void test_ledger_checkpoint_sign_open(void **state)
+{
+	struct hv_ledger_signer k1, k2, other;
+	const struct hv_ledger_signer *both[2] = {&k1, &k2}, *one[1] = {&k1};
+	struct hv_ledger_verifier v[3];
+	struct hv_ledger_checkpoint c = {.origin = "haven.test/ledger", .size = 41}, got;
+	struct hv_buf b;
+	struct hv_err err;
+	int n_ok;
+
+	(void)state;
+	memset(c.root, 0xab, 32);
+	assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &k1, &err), HV_OK);
+	assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &k2, &err), HV_OK);
+	assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &other, &err), HV_OK);
+	hv_ledger_signer_verifier(&k1, &v[0]);
+	hv_ledger_signer_verifier(&k2, &v[1]);
+	hv_ledger_signer_verifier(&other, &v[2]);
+	hv_buf_init(&b, 0);
+	assert_int_equal(hv_ledger_checkpoint_sign(&c, one, 1, &b, &err), HV_OK);
+	assert_non_null(strstr(b.data, "haven.test/ledger\n41\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n\n\xe2\x80\x94 haven.test/ledger "));
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, v, 1, &got, &n_ok, &err), HV_OK);
+	assert_int_equal(n_ok, 1);
+	assert_string_equal(got.origin, "haven.test/ledger");
+	assert_int_equal(got.size, 41);
+	assert_memory_equal(got.root, c.root, 32);
+	/* only an unknown key: refused; a changed byte: refused */
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v[2], 1, &got, &n_ok, &err), HV_EINVAL);
+	assert_non_null(strstr(err.msg, "no signature by a known key"));
+	b.data[19] = '2'; /* size 41 -> 42 */
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, v, 1, &got, &n_ok, &err), HV_EINVAL);
+	assert_non_null(strstr(err.msg, "does not verify"));
+	/* a hand-over note, signed by old and new: either key alone opens it */
+	hv_buf_reset(&b);
+	assert_int_equal(hv_ledger_checkpoint_sign(&c, both, 2, &b, &err), HV_OK);
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v[0], 1, &got, &n_ok, &err), HV_OK);
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v[1], 1, &got, &n_ok, &err), HV_OK);
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, v, 3, &got, &n_ok, &err), HV_OK);
+	assert_int_equal(n_ok, 2);
+	/* text parse: leading zero, bad base64 */
+	assert_int_equal(hv_ledger_checkpoint_parse("o\n041\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n", 51, &got, &err), HV_EFORMAT);
+	assert_int_equal(hv_ledger_checkpoint_parse("o\n41\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6t=\n", 50, &got, &err), HV_EFORMAT);
+	hv_buf_release(&b);
+	hv_ledger_signer_wipe(&k1);
+	hv_ledger_signer_wipe(&k2);
+	hv_ledger_signer_wipe(&other);
+}
+
+static void test_ledger_key_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct hv_ledger_signer k;
+	struct hv_err err;
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/city.key", fx->dir);
+	assert_int_equal(hv_ledger_key_create(path, "haven.test/ledger", &err), HV_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(hv_ledger_key_create(path, "haven.test/ledger", &err), HV_EEXIST);
+	assert_non_null(strstr(err.msg, "not overwriting"));
+	assert_int_equal(hv_ledger_key_load(path, &k, &err), HV_OK);
+	assert_string_equal(k.name, "haven.test/ledger");
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(hv_ledger_key_load(path, &k, &err), HV_EINVAL);
+	assert_non_null(strstr(err.msg, "mode 0640"));
+	assert_int_equal(hv_ledger_key_create(path, "bad name", &err), HV_EINVAL);
+	hv_ledger_signer_wipe(&k);
+}
+
+static void test_ledger_checkpoint_store(void **state)
+{
+	struct fixture *fx = *state;
+	struct hv_ledger_signer k;
+	const struct hv_ledger_signer *one[1] = {&k};
+	struct hv_ledger_verifier v;
+	struct hv_ledger_checkpoint c;
+	struct hv_buf b, latest;
+	struct hv_err err;
+	uint8_t root[32];
+	int64_t size;
+
+	assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &k, &err), HV_OK);
+	hv_ledger_signer_verifier(&k, &v);
+	hv_buf_init(&b, 0);
+	hv_buf_init(&latest, 0);
+	assert_int_equal(hv_ledger_checkpoint_latest(fx->s, &latest, &err), HV_ENOENT);
+	append(fx->s, "a", NULL, "1");
+	append(fx->s, "a", NULL, "2");
+	append(fx->s, "a", NULL, "3");
+	/* outside a transaction: refused */
+	assert_int_equal(hv_ledger_checkpoint(fx->s, one, 1, 5, &b, &size, &err), HV_ESTORE);
+	assert_int_equal(hv_store_begin(fx->s, &err), HV_OK);
+	assert_int_equal(hv_ledger_checkpoint(fx->s, one, 1, 5, &b, &size, &err), HV_OK);
+	assert_int_equal(hv_store_commit(fx->s, &err), HV_OK);
+	assert_int_equal(size, 3);
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v, 1, &c, NULL, &err), HV_OK);
+	assert_int_equal(hv_ledger_root(fx->s, 3, root, &err), HV_OK);
+	assert_memory_equal(c.root, root, 32);
+	assert_int_equal(hv_ledger_checkpoint_latest(fx->s, &latest, &err), HV_OK);
+	assert_string_equal(latest.data, b.data);
+	/* same size, same key: the stored one is reused */
+	hv_buf_reset(&latest);
+	assert_int_equal(hv_store_begin(fx->s, &err), HV_OK);
+	assert_int_equal(hv_ledger_checkpoint(fx->s, one, 1, 6, &latest, &size, &err), HV_OK);
+	assert_int_equal(hv_store_commit(fx->s, &err), HV_OK);
+	assert_string_equal(latest.data, b.data);
+	hv_buf_release(&b);
+	hv_buf_release(&latest);
+	hv_ledger_signer_wipe(&k);
+}
+
+/* ---- verify against tampering (the e2e test does the same through the CLI) ---- */
+
+static void tamper(const char *db_path, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+	int rc;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	/* as an attacker with the file would: drop the guards, change the rows */
+	rc = sqlite3_exec(db,
+			  "DROP TRIGGER IF EXISTS ledger_entries_no_update;"
+			  "DROP TRIGGER IF EXISTS ledger_entries_no_delete;"
+			  "DROP TRIGGER IF EXISTS ledger_entries_dense;"
+			  "DROP TRIGGER IF EXISTS ledger_entries_no_replace;"
+			  "DROP TRIGGER IF EXISTS ledger_nodes_no_update;"
+			  "DROP TRIGGER IF EXISTS ledger_nodes_no_delete;"
+			  "DROP TRIGGER IF EXISTS ledger_checkpoints_no_update;"
+			  "DROP TRIGGER IF EXISTS ledger_checkpoints_no_delete;",
+			  NULL, NULL, &msg);
+	assert_int_equal(rc, SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	assert_true(sqlite3_changes(db) > 0 || strncmp(sql, "DELETE", 6) != 0);
+	sqlite3_close(db);
+}
+
+static void fill(struct fixture *fx, struct hv_ledger_signer *k, int n)
+{
+	const struct hv_ledger_signer *one[1] = {k};
+	struct hv_err err;
+	char body[64], ref[32];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(body, sizeof(body), "{\"n\":%d}", i);
+		snprintf(ref, sizeof(ref), "incident:%d", i + 1);
+		append(fx->s, "incident", ref, body);
+		if (i == n / 2 || i == n - 1) {
+			assert_int_equal(hv_store_begin(fx->s, &err), HV_OK);
+			assert_int_equal(hv_ledger_checkpoint(fx->s, one, 1, 1, NULL, NULL, &err),
+					 HV_OK);
+			assert_int_equal(hv_store_commit(fx->s, &err), HV_OK);
+		}
+	}
+}
+
+static void expect_verify(struct fixture *fx, const struct hv_ledger_verifier *v, int rc,
+			  const char *needle)
+{
+	struct hv_ledger_verify_report rep;
+	struct hv_err err;
+	struct hv_store *s;
+
+	/* a fresh connection: the tampering happened behind the fixture's back */
+	assert_int_equal(hv_store_open(fx->db, &s, &err), HV_OK);
+	hv_err_clear(&err);
+	assert_int_equal(hv_ledger_verify(s, v, 1, true, &rep, &err), rc);
+	if (needle && !strstr(err.msg, needle))
+		fail_msg("verify said \"%s\", expected \"%s\"", err.msg, needle);
+	hv_store_close(s);
+}
+
+static void test_ledger_verify_clean(void **state)
+{
+	struct fixture *fx = *state;
+	struct hv_ledger_signer k;
+	struct hv_ledger_verifier v;
+	struct hv_ledger_verify_report rep;
+	struct hv_err err;
+
+	assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &k, &err), HV_OK);
+	hv_ledger_signer_verifier(&k, &v);
+	assert_int_equal(hv_ledger_verify(fx->s, &v, 1, true, &rep, &err), HV_OK);
+	assert_int_equal(rep.n_entries, 0);
+	fill(fx, &k, 45);
+	assert_int_equal(hv_ledger_verify(fx->s, &v, 1, true, &rep, &err), HV_OK);
+	assert_int_equal(rep.n_entries, 45);
+	assert_int_equal(rep.n_checkpoints, 2);
+	assert_int_equal(rep.n_nodes, 45 - 4); /* n - popcount(n) interior nodes; 45 = 101101b */
+	hv_ledger_signer_wipe(&k);
+}
+
+#define TAMPER_TEST(name, sql, needle)                                                             \
+	static void name(void **state)                                                             \
+	{                                                                                          \
+		struct fixture *fx = *state;                                                       \
+		struct hv_ledger_signer k;                                                         \
+		struct hv_ledger_verifier v;                                                       \
+		struct hv_err err;                                                                 \
+                                                                                                   \
+		assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &k, &err), HV_OK); \
+		hv_ledger_signer_verifier(&k, &v);                                                 \
+		fill(fx, &k, 45);                                                                  \
+		expect_verify(fx, &v, HV_OK, NULL);                                                \
+		tamper(fx->db, sql);                                                               \
+		expect_verify(fx, &v, HV_EINVAL, needle);                                          \
+		hv_ledger_signer_wipe(&k);                                                         \
+	}
+
+/* one byte of the body: the leaf no longer hashes to its stored hash */
+TAMPER_TEST(test_ledger_verify_byte_changed,
+	    "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"n\":12}',"
+	    " '\"n\":13}') AS BLOB) WHERE seq = 12",
+	    "entry 12 (incident:13): leaf hash mismatch")
+/* the byte and the leaf hash: the stored node above it no longer matches */
+TAMPER_TEST(test_ledger_verify_byte_and_leaf_changed,
+	    "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"n\":12}',"
+	    " '\"n\":13}') AS BLOB) WHERE seq = 12;"
+	    "UPDATE ledger_entries SET leaf_hash = (SELECT leaf_hash FROM ledger_entries"
+	    " WHERE seq = 13) WHERE seq = 12",
+	    "entry 12 (incident:13): leaf hash mismatch")
+TAMPER_TEST(test_ledger_verify_deleted, "DELETE FROM ledger_entries WHERE seq = 20",
+	    "entry 20 is missing")
+TAMPER_TEST(test_ledger_verify_deleted_last, "DELETE FROM ledger_entries WHERE seq = 44",
+	    "entries were removed")
+TAMPER_TEST(test_ledger_verify_swapped,
+	    "UPDATE ledger_entries SET seq = -1 WHERE seq = 3;"
+	    "UPDATE ledger_entries SET seq = 3 WHERE seq = 4;"
+	    "UPDATE ledger_entries SET seq = 4 WHERE seq = -1",
+	    "entry 3 (incident:5): its bytes are those of entry 4")
+TAMPER_TEST(test_ledger_verify_checkpoint_byte,
+	    "UPDATE ledger_checkpoints SET note = replace(note, char(10) || '45' || char(10),"
+	    " char(10) || '44' || char(10)), size = 44 WHERE size = 45",
+	    "does not verify")
+TAMPER_TEST(test_ledger_verify_checkpoint_root,
+	    "UPDATE ledger_checkpoints SET root = zeroblob(32) WHERE size = 45",
+	    "its signed note (size 45) and its row (size 45) disagree")
+TAMPER_TEST(test_ledger_verify_node_changed,
+	    "UPDATE ledger_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 3",
+	    "ledger node (level 2, index 3, over entries 12 to 15) does not match")
+TAMPER_TEST(test_ledger_verify_kind_column,
+	    "UPDATE ledger_entries SET ref = 'incident:99' WHERE seq = 7",
+	    "entry 7 (incident:99): its kind, ref or recorded_ms column differs")
+
+/* A module's kind check is run for its entries, and its failure names the entry. */
+static int check_even(struct hv_store *s, int64_t seq, const char *ref, const char *body,
+		      size_t len, struct hv_err *err)
+{
+	if (len > 0 && memcmp(body, "bad", 3) == 0)
+		return hv_err_set(err, HV_EINVAL, "record %s differs from its entry", ref);
+	return HV_OK;
+}
+
+static void test_ledger_verify_kind_check(void **state)
+{
+	static const struct hv_ledger_kind k = {.kind = "unit_even", .check = check_even};
+	struct fixture *fx = *state;
+	struct hv_ledger_verify_report rep;
+	struct hv_err err;
+
+	assert_int_equal(hv_ledger_kind_register(&k, &err), HV_OK);
+	append(fx->s, "unit_even", "r:1", "good");
+	append(fx->s, "other", NULL, "x");
+	assert_int_equal(hv_ledger_verify(fx->s, NULL, 0, true, &rep, &err), HV_OK);
+	assert_int_equal(rep.n_kind_checked, 1);
+	assert_int_equal(rep.n_kind_unchecked, 1);
+	append(fx->s, "unit_even", "r:3", "bad");
+	assert_int_equal(hv_ledger_verify(fx->s, NULL, 0, true, &rep, &err), HV_EINVAL);
+	assert_string_equal(err.msg, "entry 2 (r:3): record r:3 differs from its entry");
+	assert_int_equal(rep.bad_seq, 2);
+}
+
+/* ---- group commit ---- */
+
+struct writer {
+	const char *db;
+	struct hv_ledger_committer *c;
+	int id, n;
+	int64_t seqs[64];
+};
+
+static int work_fn(struct hv_store *s, void *ctx, struct hv_err *err)
+{
+	struct writer *w = ctx;
+	char body[64];
+	int64_t seq;
+	int i = w->n, rc;
+
+	snprintf(body, sizeof(body), "{\"writer\":%d,\"i\":%d}", w->id, i);
+	if (w->id == 3 && i == 5) /* one bad piece of work: undone alone */
+		return hv_ledger_append(s, "BAD", NULL, body, strlen(body), 1, &seq, err);
+	if ((rc = hv_ledger_append(s, "test", NULL, body, strlen(body), 1, &seq, err)))
+		return rc;
+	w->seqs[i] = seq;
+	return HV_OK;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct hv_err err;
+
+	for (w->n = 0; w->n < 40; w->n++) {
+		int rc = hv_ledger_committer_submit(w->c, work_fn, w, &err);
+
+		if (w->id == 3 && w->n == 5) {
+			assert_int_equal(rc, HV_EINVAL);
+			w->seqs[w->n] = -1;
+		} else {
+			assert_int_equal(rc, HV_OK);
+		}
+	}
+	return NULL;
+}
+
+static void test_ledger_committer(void **state)
+{
+	struct fixture *fx = *state;
+	struct hv_ledger_signer k;
+	const struct hv_ledger_signer *one[1] = {&k};
+	struct hv_ledger_verifier v;
+	struct hv_ledger_committer *c;
+	struct hv_ledger_committer_config cfg = {
+		.store_uri = fx->db, .signers = one, .n_signers = 1, .checkpoint_ms = 0};
+	struct hv_ledger_committer_stats st;
+	struct hv_ledger_verify_report rep;
+	struct writer w[8];
+	pthread_t t[8];
+	struct hv_err err;
+	bool seen[8 * 40] = {false};
+	int64_t n;
+
+	assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &k, &err), HV_OK);
+	hv_ledger_signer_verifier(&k, &v);
+	assert_int_equal(hv_ledger_committer_start(&cfg, &c, &err), HV_OK);
+	for (int i = 0; i < 8; i++) {
+		w[i] = (struct writer){.db = fx->db, .c = c, .id = i};
+		assert_int_equal(pthread_create(&t[i], NULL, writer_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	hv_ledger_committer_stats(c, &st);
+	hv_ledger_committer_stop(c);
+	assert_int_equal(st.n_work, 8 * 40);
+	assert_int_equal(st.n_failed, 1);
+	assert_true(st.n_batches <= 8 * 40);
+	assert_true(st.n_checkpoints >= 1);
+	/* every acknowledged seq is durable, distinct, and holds the writer's entry */
+	assert_int_equal(hv_ledger_size(fx->s, &n, &err), HV_OK);
+	assert_int_equal(n, 8 * 40 - 1);
+	for (int i = 0; i < 8; i++) {
+		for (int j = 0; j < 40; j++) {
+			struct hv_ledger_entry e;
+			char body[64];
+
+			if (w[i].seqs[j] < 0)
+				continue;
+			assert_false(seen[w[i].seqs[j]]);
+			seen[w[i].seqs[j]] = true;
+			assert_int_equal(hv_ledger_get(fx->s, w[i].seqs[j], &e, &err), HV_OK);
+			snprintf(body, sizeof(body), "{\"writer\":%d,\"i\":%d}", i, j);
+			assert_int_equal(e.body_len, strlen(body));
+			assert_memory_equal(e.body, body, e.body_len);
+			hv_ledger_entry_release(&e);
+		}
+	}
+	/* the last checkpoint covers everything, and verify passes */
+	assert_int_equal(hv_ledger_verify(fx->s, &v, 1, true, &rep, &err), HV_OK);
+	assert_int_equal(rep.n_entries, 8 * 40 - 1);
+	assert_true(rep.n_checkpoints >= 1);
+	{
+		struct hv_buf b;
+		struct hv_ledger_checkpoint cp;
+
+		hv_buf_init(&b, 0);
+		assert_int_equal(hv_ledger_checkpoint_latest(fx->s, &b, &err), HV_OK);
+		assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v, 1, &cp, NULL, &err),
+				 HV_OK);
+		assert_int_equal(cp.size, 8 * 40 - 1);
+		hv_buf_release(&b);
+	}
+	hv_ledger_signer_wipe(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +1018,23 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_append_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_store_tree, setup, teardown),
 		cmocka_unit_test(test_ledger_kind_register),
+		cmocka_unit_test(test_ledger_note_vector),
+		cmocka_unit_test(test_ledger_checkpoint_sign_open),
+		cmocka_unit_test_setup_teardown(test_ledger_key_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_clean, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_byte_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_byte_and_leaf_changed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_deleted_last, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_swapped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_checkpoint_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_checkpoint_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_node_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_kind_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_kind_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_committer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
