@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases/cases.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -367,7 +368,9 @@ static const struct hv_cmd *self(void)
 /* Every module that appends registers its kind check here. */
 static int register_kinds(struct hv_err *err)
 {
-	return hv_ledger_kind_register(&hv_registry_scope_kind, err);
+	int rc = hv_ledger_kind_register(&hv_registry_scope_kind, err);
+
+	return rc ? rc : hv_cases_register_kinds(err);
 }
 
 static int run_verify(struct hv_cli *cli, int argc, char **argv)
