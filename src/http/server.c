@@ -59,7 +59,19 @@ struct rq {
 	const struct hv_route *stream_rt; /* a streamed route, once begun */
 	const struct hv_stream_ops *stream;
 	uint64_t stream_limit;
+	int64_t content_length; /* -1: not given (chunked) */
+	/* A refused streamed body being drained: its answer, sent once the body is read. */
+	bool draining;
+	int saved_status;
+	const char *saved_type;
+	char *saved_body; /* in the arena */
+	size_t saved_len;
 };
+
+/* A refused streamed body that is at most this long is read to its end (and dropped) before the
+ * answer: closing a connection while the client still sends makes it reset, losing the answer.
+ * A longer one is answered at once. */
+#define STREAM_DRAIN_MAX ((int64_t)64 << 20)
 
 #define LOG_PATH_MAX 200
 
@@ -374,6 +386,41 @@ static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 	return ret;
 }
 
+/* Answers a refused streamed request: a short body is drained first (true: the answer is
+ * saved for the end), a long one is answered now (*ret). */
+static bool drain_or_queue(struct rq *q, struct MHD_Connection *con, struct hv_resp *resp,
+			   enum MHD_Result *ret)
+{
+	if (q->content_length >= 0 && q->content_length <= STREAM_DRAIN_MAX &&
+	    resp->status != 413 && !resp->body.failed) {
+		q->draining = true;
+		q->saved_status = resp->status;
+		q->saved_type = resp->content_type;
+		q->saved_body = hv_arena_strndup(&q->arena, resp->body.data, resp->body.len);
+		q->saved_len = resp->body.len;
+		if (resp->log_detail[0])
+			hv_log(HV_LOG_ERROR, "request failed", "status=%d detail=\"%s\"",
+			       resp->status, resp->log_detail);
+		return true;
+	}
+	*ret = queue(q, con, resp);
+	return false;
+}
+
+static enum MHD_Result answer_saved(struct rq *q, struct MHD_Connection *con)
+{
+	struct hv_resp resp;
+	enum MHD_Result ret;
+
+	hv_resp_init(&resp, 0);
+	resp.status = q->saved_status;
+	resp.content_type = q->saved_type;
+	hv_buf_add(&resp.body, q->saved_body, q->saved_len);
+	ret = queue(q, con, &resp);
+	hv_resp_release(&resp);
+	return ret;
+}
+
 /* A POST or PUT to a streamed route: its checks run on the head, before any body byte, and its
  * body goes to the route's stream ops instead of memory. An error here is answered at once (MHD
  * then closes the connection, which is what a refused upload wants). *streamed tells the caller
@@ -407,9 +454,10 @@ static enum MHD_Result stream_start(struct rq *q, struct MHD_Connection *con, bo
 	}
 	*streamed = true;
 	hv_err_clear(&err);
+	cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	q->content_length = cl && hv_str_to_i64(hv_str_cstr(cl), &n) ? n : -1;
 	if (!(rt = hv_router_prepare(q->srv->router, &q->req, &resp)))
 		goto answer_now;
-	cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (limit && cl && hv_str_to_i64(hv_str_cstr(cl), &n) && (n < 0 || (uint64_t)n > limit)) {
 		snprintf(err.msg, sizeof(err.msg), "the request body is over %llu bytes",
 			 (unsigned long long)limit);
@@ -429,7 +477,8 @@ static enum MHD_Result stream_start(struct rq *q, struct MHD_Connection *con, bo
 	hv_resp_release(&resp);
 	return MHD_YES;
 answer_now:
-	ret = queue(q, con, &resp);
+	if (drain_or_queue(q, con, &resp, &ret))
+		ret = MHD_YES;
 	hv_resp_release(&resp);
 	return ret;
 }
@@ -448,8 +497,16 @@ static enum MHD_Result stream_chunk(struct rq *q, struct MHD_Connection *con, co
 		return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
 	}
 	hv_err_clear(&err);
-	if ((rc = q->stream->chunk(&q->req, q->req.stream_state, p, n, &err)))
-		return answer_problem(q, con, rc, err.msg);
+	if ((rc = q->stream->chunk(&q->req, q->req.stream_state, p, n, &err))) {
+		struct hv_resp resp;
+		enum MHD_Result ret = MHD_YES;
+
+		hv_resp_init(&resp, 0);
+		hv_resp_problem(&resp, rc, err.msg);
+		drain_or_queue(q, con, &resp, &ret);
+		hv_resp_release(&resp);
+		return ret;
+	}
 	return MHD_YES;
 }
 
@@ -513,7 +570,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (q->answered)
+		if (q->answered || q->draining)
 			return MHD_YES;
 		if (q->stream_rt)
 			return stream_chunk(q, con, upload_data, n);
@@ -529,6 +586,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	}
 	if (q->answered)
 		return MHD_YES;
+	if (q->draining)
+		return answer_saved(q, con);
 	if (q->stream_rt)
 		return stream_answer(q, con);
 	if (memchr(q->body.data, '\0', q->body.len)) {
