@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct hv_incident_in in;
 		bool report = data[0] != 'U';
 
-		if (hv_incident_parse(&a, (const char *)data + 1, size - 1, report, 1795000000000LL,
+		if (hv_incident_parse(&a, (const char *)data + 1, size - 1, report, 1796000000000LL,
 				      &in, &err) == HV_OK) {
 			json_t *j = json_loadb(in.data.data, in.data.len, JSON_REJECT_DUPLICATES, NULL);
 
