@@ -246,8 +246,8 @@ static const char *const script_en[] = {
 	"Do not consent to entry into non-public areas.",
 	"Ask for the document and make a copy (or a photo) of it.",
 	"Call your supervisor and the law department now.",
-	"Write down what you see: names and badge numbers as stated, the time, the areas entered, "
-	"items taken, and any claim of an emergency.",
+	("Write down what you see: names and badge numbers as stated, the time, the areas entered, "
+	 "items taken, and any claim of an emergency."),
 };
 
 static const char *const script_es[] = {
@@ -256,8 +256,8 @@ static const char *const script_es[] = {
 	"No consienta la entrada a áreas no públicas.",
 	"Pida el documento y haga una copia (o una foto).",
 	"Llame ahora a su supervisor y al departamento legal.",
-	"Anote lo que vea: nombres y números de placa tal como se los digan, la hora, las áreas a "
-	"las que entraron, los objetos que se llevaron y cualquier alegación de emergencia.",
+	("Anote lo que vea: nombres y números de placa tal como se los digan, la hora, las áreas a "
+	 "las que entraron, los objetos que se llevaron y cualquier alegación de emergencia."),
 };
 
 static const char *const notes_en[] = {
