@@ -18,6 +18,9 @@
 #include "core/xalloc.h"
 #include "http/multipart.h"
 #include "store/blobs.h"
+#include "web/cases_pages.h"
+#include "cases/packet.h"
+#include "ledger/checkpoint.h"
 
 #include "core/banned.h"
 
@@ -25,6 +28,7 @@
 
 struct hv_api_cases {
 	struct hv_api *api;
+	struct hv_cases_pages *pages;
 	struct hv_notice_targets nt;
 	struct hv_notice_config cfg;
 	struct hv_notice_sender *sender;
@@ -627,7 +631,52 @@ void hv_api_cases_free(struct hv_api_cases *c)
 	if (!c)
 		return;
 	hv_notice_sender_stop(c->sender);
+	hv_cases_pages_free(c->pages);
 	free(c);
+}
+
+/* The pages' report form files through the same path as POST /api/v1/incidents. */
+static int page_file_report(void *ctx, struct hv_req *req, const char *json, size_t len,
+			    int64_t *id, struct hv_err *err)
+{
+	struct hv_api_cases *cs = ctx;
+	struct hv_incident_in in;
+	struct hv_store *s;
+	int64_t now = hv_time_now_ms();
+	int rc;
+
+	if ((rc = hv_req_store(req, &s, err)))
+		return rc;
+	if ((rc = hv_incident_parse(req->arena, json, len, true, now, &in, err)) == HV_OK &&
+	    (rc = resolve_place(cs->api, &in, err)) == HV_OK)
+		rc = hv_incident_add(s, &in, who(req), now, &cs->nt, id, err);
+	hv_incident_in_release(&in);
+	if (rc == HV_OK)
+		hv_notice_sender_kick(cs->sender);
+	return rc;
+}
+
+/* The case page's button: the packet goes to $HAVEN_PACKET_DIR/case-ID-TIME, signed with the
+ * ledger key in $HAVEN_LEDGER_KEY. */
+static int page_write_packet(void *ctx, struct hv_req *req, int64_t case_id, char *path,
+			     size_t cap, struct hv_err *err)
+{
+	const char *dir = getenv("HAVEN_PACKET_DIR"), *key = getenv("HAVEN_LEDGER_KEY");
+	struct hv_ledger_signer k;
+	struct hv_store *s;
+	int64_t now = hv_time_now_ms();
+	int rc;
+
+	if (!dir || !*dir || !key || !*key)
+		return hv_err_set(err, HV_EINVAL,
+				  "packets are not configured on this server (HAVEN_PACKET_DIR and "
+				  "HAVEN_LEDGER_KEY)");
+	snprintf(path, cap, "%s/case-%" PRId64 "-%" PRId64, dir, case_id, now);
+	if ((rc = hv_req_store(req, &s, err)) || (rc = hv_ledger_key_load(key, &k, err)))
+		return rc;
+	rc = hv_packet_write(s, case_id, path, &k, now, err);
+	hv_ledger_signer_wipe(&k);
+	return rc;
 }
 
 int hv_api_cases_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
@@ -656,9 +705,12 @@ int hv_api_cases_register(struct hv_api *api, struct hv_router *r, struct hv_err
 	api->cases = c;
 	hv_notice_from_env(&c->nt, &c->cfg);
 	c->nt.public_url = getenv("HAVEN_PUBLIC_URL");
+	const struct hv_cases_pages_ops pops = {page_file_report, page_write_packet, c};
+
 	if ((rc = hv_cases_register_kinds(err)) ||
 	    (rc = hv_router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]), err)) ||
-	    (rc = hv_router_add_stream(r, &upload, &upload_ops, EVIDENCE_MAX, err)))
+	    (rc = hv_router_add_stream(r, &upload, &upload_ops, EVIDENCE_MAX, err)) ||
+	    (rc = hv_cases_pages_register(r, &pops, &c->pages, err)))
 		return rc;
 	if ((c->nt.email && *c->nt.email) || (c->nt.webhook && *c->nt.webhook))
 		return hv_notice_sender_start(api->db_path, &c->cfg, 0, &c->sender, err);

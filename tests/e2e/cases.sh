@@ -38,6 +38,8 @@ begin "start"
 export HAVEN_NOTICE_EMAIL=law@city.test HAVEN_SMTP_URL=smtp://127.0.0.1:$smtp_port
 export HAVEN_NOTICE_WEBHOOK=http://127.0.0.1:$hook_port/hook HAVEN_WEBHOOK_SECRET=s3cret-hook
 export HAVEN_NOTICE_BACKOFF_MS=200 HAVEN_PUBLIC_URL=https://haven.city.test
+export HAVEN_PACKET_DIR=$T/packets HAVEN_LEDGER_KEY=$T/ledger.key HAVEN_LAW_PHONE=555-0199
+mkdir -p "$T/packets"
 start_server
 trap 'kill $server $sinks 2>/dev/null; rm -rf "$T"' EXIT
 
@@ -96,8 +98,8 @@ begin "no field asks for immigration or citizenship status"
 check "the API's incident parser has no such member" bash -c \
 	"! grep -niE 'immigration[_ ]status|citizenship' '$ROOT/src/cases/incident.c' '$ROOT/src/api/api_cases.c'"
 if [ -f "$ROOT/src/web/cases_pages.c" ]; then
-	check "the report form has no such field" bash -c \
-		"! grep -niE 'immigration[_ ]status|citizenship|country of birth|nationality' '$ROOT/src/web/cases_pages.c'"
+	check "the report form's source names no such field" bash -c \
+		"! grep -niE '\"(immigration[_a-z]*|citizenship[_a-z]*|nationality|country_of_birth)\"' '$ROOT/src/web/cases_pages.c'"
 fi
 
 begin "enrich: a new entry, never an edit"
@@ -284,6 +286,53 @@ run_haven 0 packet "$case1" --out "$T/packet1b" --key "$T/ledger.key"
 eq "a sign installed after the incident does not count" "$?" 1
 run_haven 1 packet "$case2" --out "$T/packet" --key "$T/ledger.key"
 err_has "not empty"
+
+begin "pages"
+api GET "/checklist" "$STAFF"
+eq "GET /checklist" "$code" 200
+check "a form that works without JavaScript" grep -q '<form method="get" action="/checklist">' "$T/out"
+check "the law department's number from configuration" grep -q '555-0199' "$T/out"
+api GET "/checklist?issuer=dhs&signer=immigration-officer&form=I-205&names_place_or_person=&dated=&lang=en" "$STAFF"
+check "the answer" grep -q 'administrative warrant: does not by itself authorise entry' "$T/out"
+check "never a ruling" grep -q 'counsel decides' "$T/out"
+api GET "/checklist?form=I-999" "$STAFF"
+eq "an unknown form value" "$code" 400
+api GET "/checklist/card" "$STAFF"
+check "the pocket card in English" grep -q 'Do not consent to entry into non-public areas' "$T/out"
+check "and in Spanish" grep -q 'No consienta la entrada' "$T/out"
+check "with a print stylesheet" grep -q '@media print' "$T/out"
+api GET "/checklist" ""
+eq "the checklist is for staff" "$code" 401
+api GET /report "$STAFF"
+eq "GET /report" "$code" 200
+check "phone-first" grep -q 'name="viewport"' "$T/out"
+check "a CSRF field in the form" grep -q 'name="csrf_token"' "$T/out"
+check "no field asks for immigration or citizenship status" bash -c \
+	"! grep -oE 'name=\"[^\"]*\"' '$T/out' | grep -qiE 'immigra|citizen|nationality|birth|status'"
+api POST /report "$STAFF" -H 'Content-Type: application/x-www-form-urlencoded' \
+	--data "occurred=2026-11-24T10%3A30&property_id=3&type=staging&text=%3Cb%3Evans%3C%2Fb%3E&agencies=ICE%2C+CBP&personnel=3&doc_form=I-247A&witness_name=B.+Neighbour"
+eq "POST /report (the form)" "$code" 201
+check "saved at once" grep -q 'Saved as incident' "$T/out"
+api POST /report "$STAFF" -H 'Content-Type: application/x-www-form-urlencoded' \
+	--data "occurred=2026-11-24T10%3A30&property_id=3&type=&text=x"
+eq "the form without a type" "$code" 400
+check "the page names the field" grep -q 'type: required' "$T/out"
+check "and keeps what was typed" grep -q '>x</textarea>' "$T/out"
+api POST /api/v1/cases "$LAW" -H 'Content-Type: application/json' \
+	--data '{"title":"<script>alert(1)</script>"}'
+api GET /cases "$LAW"
+eq "GET /cases (law)" "$code" 200
+check "titles escaped" grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/out"
+check "no raw script" bash -c "! grep -q '<script>alert' '$T/out'"
+api GET /cases "$STAFF"
+eq "staff may not see cases" "$code" 403
+api GET "/cases/$case2" "$LAW"
+check "the case page has the packet button" grep -q 'Export case packet' "$T/out"
+api POST "/cases/$case2/packet" "$LAW"
+eq "the packet button" "$code" 201
+pk=$(ls -d "$T"/packets/case-$case2-* | head -1)
+"$VERIFY" "$pk" --pubkey "$T/ledger.pub" >"$T/out" 2>&1
+eq "haven-verify accepts the packet from the button" "$?" 0
 
 begin "haven verify"
 run_haven 0 verify --pubkey "$T/ledger.pub"
