@@ -6,7 +6,8 @@ mode=${1:-build}
 
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
-	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev libmicrohttpd-dev)
+	libsqlite3-dev sqlite3 libjansson-dev libssl-dev libsodium-dev libmicrohttpd-dev
+	libcurl4-openssl-dev libcairo2-dev fonts-dejavu-core)
 if [ "$mode" = check ]; then
 	pkgs+=(libcmocka-dev python3 curl python3-owslib)
 fi
