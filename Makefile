@@ -5,7 +5,7 @@ CHECK_BUILD ?= build-check
 DEMO_DIR ?= demo
 HAVEN = $(BUILD)/haven
 
-.PHONY: all deps deps-check demo check bench bench-lookup bench-http clean format
+.PHONY: all deps deps-check demo check bench bench-lookup bench-http bench-ledger clean format
 
 all: deps
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release -Dtests=disabled
@@ -31,6 +31,9 @@ bench-lookup:
 
 bench-http:
 	bench/http.sh
+
+bench-ledger:
+	bench/ledger.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/xalloc.h"
+#include "ledger/ledger.h"
 
 static void *refresh_loop(void *arg)
 {
@@ -87,6 +88,7 @@ void hv_api_free(struct hv_api *api)
 	pthread_mutex_destroy(&api->mu);
 	hv_api_auth_free(api->auth);
 	hv_api_cases_free(api->cases);
+	hv_ledger_committer_stop(api->committer);
 	hv_lookup_live_free(api->live);
 	hv_store_close(api->store);
 	free(api->db_path);

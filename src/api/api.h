@@ -23,6 +23,12 @@ struct hv_api;
 int hv_api_new(const char *db_path, unsigned refresh_ms, struct hv_api **out, struct hv_err *err);
 /* Stops the refresh thread, frees the snapshot and closes the API's own store (NULL-safe). */
 void hv_api_free(struct hv_api *api);
+/* Starts the ledger's group committer on its own connection to db_path (see
+ * src/ledger/ledger.h), signing checkpoints at most 1 s apart with the key in key_path (NULL:
+ * no checkpoints). Handlers that append reach it through hv_api_committer (api_internal.h);
+ * hv_api_free stops it after the last batch. */
+int hv_api_ledger_start(struct hv_api *api, const char *db_path, const char *key_path,
+			struct hv_err *err);
 /* Adds every API route (and /healthz) to r; api must outlive r's use. */
 int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 

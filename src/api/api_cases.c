@@ -21,6 +21,7 @@
 #include "web/cases_pages.h"
 #include "cases/packet.h"
 #include "ledger/checkpoint.h"
+#include "ledger/ledger.h"
 
 #include "core/banned.h"
 
@@ -103,6 +104,39 @@ static int resolve_place(struct hv_api *api, struct hv_incident_in *in, struct h
 	return HV_OK;
 }
 
+struct add_work {
+	const struct hv_incident_in *in;
+	const char *author;
+	int64_t now_ms;
+	const struct hv_notice_targets *nt;
+	int64_t id;
+};
+
+static int add_work_fn(struct hv_store *s, void *ctx, struct hv_err *err)
+{
+	struct add_work *w = ctx;
+
+	return hv_incident_add_in_tx(s, w->in, w->author, w->now_ms, w->nt, &w->id, err);
+}
+
+/* A report goes through the server's group committer when it runs (one fsync per batch, and
+ * checkpoints at most a second apart), else in its own transaction. Either way it is durable
+ * before the answer. */
+static int add_report(struct hv_api_cases *cs, struct hv_store *s,
+		      const struct hv_incident_in *in, const char *author, int64_t now_ms,
+		      int64_t *id, struct hv_err *err)
+{
+	struct hv_ledger_committer *c = hv_api_committer(cs->api);
+	struct add_work w = {.in = in, .author = author, .now_ms = now_ms, .nt = &cs->nt};
+	int rc;
+
+	if (!c)
+		return hv_incident_add(s, in, author, now_ms, &cs->nt, id, err);
+	if ((rc = hv_ledger_committer_submit(c, add_work_fn, &w, err)) == HV_OK)
+		*id = w.id;
+	return rc;
+}
+
 static void incident_add(struct hv_req *req, struct hv_resp *resp)
 {
 	struct hv_api_cases *cs = req->ctx;
@@ -119,7 +153,7 @@ static void incident_add(struct hv_req *req, struct hv_resp *resp)
 		return;
 	if ((rc = hv_incident_parse(req->arena, req->body, req->body_len, true, now, &in, &err)) ||
 	    (rc = resolve_place(cs->api, &in, &err)) ||
-	    (rc = hv_incident_add(s, &in, who(req), now, &cs->nt, &id, &err))) {
+	    (rc = add_report(cs, s, &in, who(req), now, &id, &err))) {
 		hv_incident_in_release(&in);
 		hv_api_fail(resp, rc == HV_ENOENT ? HV_EINVAL : rc, &err);
 		return;
@@ -649,7 +683,7 @@ static int page_file_report(void *ctx, struct hv_req *req, const char *json, siz
 		return rc;
 	if ((rc = hv_incident_parse(req->arena, json, len, true, now, &in, err)) == HV_OK &&
 	    (rc = resolve_place(cs->api, &in, err)) == HV_OK)
-		rc = hv_incident_add(s, &in, who(req), now, &cs->nt, id, err);
+		rc = add_report(cs, s, &in, who(req), now, id, err);
 	hv_incident_in_release(&in);
 	if (rc == HV_OK)
 		hv_notice_sender_kick(cs->sender);

@@ -21,7 +21,12 @@ struct hv_api {
 	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
 	char *db_path;		    /* the store's path (evidence sits beside it) */
 	struct hv_api_cases *cases; /* api_cases.c's state; NULL until registered */
+	struct hv_ledger_committer *committer; /* NULL until hv_api_ledger_start */
 };
+
+/* The server's ledger committer, or NULL when it was not started: a handler that appends
+ * records submits its work there (one durable transaction per batch). */
+struct hv_ledger_committer *hv_api_committer(struct hv_api *api);
 
 int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 int hv_api_properties_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);

@@ -110,11 +110,38 @@ static void ledger_consistency(struct hv_req *req, struct hv_resp *resp)
 		return;
 	if ((rc = hv_req_store(req, &s, &err)) ||
 	    (rc = hv_ledger_prove_consistency(s, first, second, &p, &err)) ||
-	    (rc = hv_ledger_root(s, first, r1, &err)) || (rc = hv_ledger_root(s, second, r2, &err))) {
+	    (rc = hv_ledger_root(s, first, r1, &err)) ||
+	    (rc = hv_ledger_root(s, second, r2, &err))) {
 		hv_api_fail(resp, rc, &err);
 		return;
 	}
 	hv_ledger_consistency_json(hv_resp_json(resp, 200), first, second, r1, r2, &p);
+}
+
+int hv_api_ledger_start(struct hv_api *api, const char *db_path, const char *key_path,
+			struct hv_err *err)
+{
+	struct hv_ledger_signer key;
+	const struct hv_ledger_signer *keys[1] = {&key};
+	struct hv_ledger_committer_config cfg = {
+		.store_uri = db_path, .signers = keys, .n_signers = 0, .checkpoint_ms = 1000};
+	int rc;
+
+	if (api->committer)
+		return hv_err_set(err, HV_ECONFLICT, "the ledger committer is already running");
+	if (key_path) {
+		if ((rc = hv_ledger_key_load(key_path, &key, err)))
+			return rc;
+		cfg.n_signers = 1;
+	}
+	rc = hv_ledger_committer_start(&cfg, &api->committer, err);
+	hv_ledger_signer_wipe(&key);
+	return rc;
+}
+
+struct hv_ledger_committer *hv_api_committer(struct hv_api *api)
+{
+	return api->committer;
 }
 
 static const char *const inclusion_params[] = {"seq", "size", NULL};

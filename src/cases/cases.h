@@ -68,6 +68,11 @@ struct hv_notice_targets {
 int hv_incident_add(struct hv_store *s, const struct hv_incident_in *in, const char *author,
 		    int64_t now_ms, const struct hv_notice_targets *nt, int64_t *id,
 		    struct hv_err *err);
+/* The same inside the caller's open transaction (the server's group committer): nothing is
+ * committed or rolled back here. */
+int hv_incident_add_in_tx(struct hv_store *s, const struct hv_incident_in *in,
+			  const char *author, int64_t now_ms, const struct hv_notice_targets *nt,
+			  int64_t *id, struct hv_err *err);
 /* Adds an update entry (and witnesses when given) to incident id. HV_ENOENT naming the id. */
 int hv_incident_update(struct hv_store *s, int64_t id, const struct hv_incident_in *in,
 		       const char *author, int64_t now_ms, int64_t *entry_id, struct hv_err *err);

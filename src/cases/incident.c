@@ -543,9 +543,9 @@ static int add_witnesses(struct hv_store *s, int64_t incident_id, const char *da
 	return rc;
 }
 
-int hv_incident_add(struct hv_store *s, const struct hv_incident_in *in, const char *author,
-		    int64_t now_ms, const struct hv_notice_targets *nt, int64_t *id,
-		    struct hv_err *err)
+int hv_incident_add_in_tx(struct hv_store *s, const struct hv_incident_in *in,
+			  const char *author, int64_t now_ms, const struct hv_notice_targets *nt,
+			  int64_t *id, struct hv_err *err)
 {
 	struct hv_incident_rec r = {.property_id = in->property_id,
 				    .type = in->type,
@@ -569,17 +569,30 @@ int hv_incident_add(struct hv_store *s, const struct hv_incident_in *in, const c
 		return rc;
 	snprintf(c.type, sizeof(c.type), "%s", in->type);
 	snprintf(c.reporter, sizeof(c.reporter), "%s", author);
-	if ((rc = hv_store_begin(s, err)))
-		return rc;
 	if ((rc = hv_store_incident_add(s, &r, &r.id, err)) ||
 	    (rc = add_entry(s, &c, r.id, "report", in->data.data, author, now_ms, NULL, err)) ||
 	    (rc = add_witnesses(s, r.id, in->witness.data, author, now_ms, err)) ||
-	    (rc = hv_cases_notices_queue(s, r.id, in->type, now_ms, nt, err)) ||
+	    (rc = hv_cases_notices_queue(s, r.id, in->type, now_ms, nt, err)))
+		return rc;
+	*id = r.id;
+	return HV_OK;
+}
+
+int hv_incident_add(struct hv_store *s, const struct hv_incident_in *in, const char *author,
+		    int64_t now_ms, const struct hv_notice_targets *nt, int64_t *id,
+		    struct hv_err *err)
+{
+	int64_t got = 0;
+	int rc;
+
+	if ((rc = hv_store_begin(s, err)))
+		return rc;
+	if ((rc = hv_incident_add_in_tx(s, in, author, now_ms, nt, &got, err)) ||
 	    (rc = hv_store_commit(s, err))) {
 		hv_store_rollback(s);
 		return rc;
 	}
-	*id = r.id;
+	*id = got;
 	return HV_OK;
 }
 

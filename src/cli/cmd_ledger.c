@@ -44,7 +44,8 @@ static const char verify_usage[] =
 	"\n"
 	"Recomputes the ledger from the stored entries: every entry's bytes and leaf hash, every\n"
 	"interior node, each checkpoint's root and signature, and each module's check that its\n"
-	"records still match their entries. Names the first thing that does not match and exits 1.\n"
+	"records still match their entries. Names the first thing that does not match and exits "
+	"1.\n"
 	"\n"
 	"--pubkey FILE  public keys (one per line, as `haven ledger pubkey` prints them) whose\n"
 	"               checkpoint signatures count; default $HAVEN_LEDGER_PUBKEY. Keep old keys\n"
@@ -66,7 +67,10 @@ static const char *default_key(void)
 
 static int keygen(int argc, char **argv)
 {
-	enum { O_KEY = 256, O_NAME };
+	enum {
+		O_KEY = 256,
+		O_NAME
+	};
 	static const struct option opts[] = {
 		{"key", required_argument, NULL, O_KEY},
 		{"name", required_argument, NULL, O_NAME},
@@ -111,7 +115,11 @@ static int keygen(int argc, char **argv)
 static int load_keys(int argc, char **argv, struct hv_ledger_signer *keys, int *n, bool *json,
 		     int64_t *size)
 {
-	enum { O_KEY = 256, O_JSON, O_SIZE };
+	enum {
+		O_KEY = 256,
+		O_JSON,
+		O_SIZE
+	};
 	static const struct option opts[] = {
 		{"key", required_argument, NULL, O_KEY},
 		{"json", no_argument, NULL, O_JSON},
@@ -140,7 +148,8 @@ static int load_keys(int argc, char **argv, struct hv_ledger_signer *keys, int *
 			break;
 		case O_SIZE:
 			if (!size || !hv_str_to_i64(hv_str_cstr(optarg), size) || *size <= 0)
-				return hv_cli_usage(self(), "--size \"%s\" is not a tree size", optarg);
+				return hv_cli_usage(self(), "--size \"%s\" is not a tree size",
+						    optarg);
 			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
@@ -165,7 +174,8 @@ static int pubkey(int argc, char **argv)
 		return hv_cli_usage(self(), "unexpected argument \"%s\"", argv[optind]);
 	if (n == 0) {
 		if (!default_key())
-			return hv_cli_usage(self(), "pubkey needs --key FILE (or $HAVEN_LEDGER_KEY)");
+			return hv_cli_usage(self(),
+					    "pubkey needs --key FILE (or $HAVEN_LEDGER_KEY)");
 		if (hv_ledger_key_load(default_key(), &keys[0], &err))
 			return hv_cli_fail(&err);
 		n = 1;
@@ -299,7 +309,8 @@ static int proof(struct hv_store *s, int argc, char **argv)
 	} else if (strcmp(argv[1], "consistency") == 0) {
 		if (optind + 2 != argc || !parse_seq(argv[optind], &a) ||
 		    !parse_seq(argv[optind + 1], &c))
-			return hv_cli_usage(self(), "proof consistency needs FIRST and SECOND sizes");
+			return hv_cli_usage(self(),
+					    "proof consistency needs FIRST and SECOND sizes");
 		if (size)
 			return hv_cli_usage(self(), "--size is for inclusion proofs");
 		if ((rc = hv_ledger_prove_consistency(s, a, c, &p, &err)) ||
@@ -347,8 +358,8 @@ static int run_ledger(struct hv_cli *cli, int argc, char **argv)
 		hv_store_close(s);
 		return rc;
 	}
-	return hv_cli_usage(self(), "no sub-command \"%s\" (keygen, pubkey, checkpoint, show, proof)",
-			    argv[1]);
+	return hv_cli_usage(
+		self(), "no sub-command \"%s\" (keygen, pubkey, checkpoint, show, proof)", argv[1]);
 }
 
 const struct hv_cmd hv_cmd_ledger = {
@@ -375,7 +386,12 @@ static int register_kinds(struct hv_err *err)
 
 static int run_verify(struct hv_cli *cli, int argc, char **argv)
 {
-	enum { O_PUBKEY = 256, O_KEY, O_JSON, O_NO_KIND };
+	enum {
+		O_PUBKEY = 256,
+		O_KEY,
+		O_JSON,
+		O_NO_KIND
+	};
 	static const struct option opts[] = {
 		{"pubkey", required_argument, NULL, O_PUBKEY},
 		{"key", required_argument, NULL, O_KEY},
@@ -476,7 +492,8 @@ static int run_verify(struct hv_cli *cli, int argc, char **argv)
 		       "checked against their entries (%.2f s)\n",
 		       (long long)rep.n_entries, (long long)rep.n_nodes,
 		       (long long)rep.n_checkpoints,
-		       n_keys ? " (signatures verified)" : " (signatures NOT checked: no public key)",
+		       n_keys ? " (signatures verified)"
+			      : " (signatures NOT checked: no public key)",
 		       (long long)rep.n_kind_checked, (double)(hv_time_mono_ns() - t0) / 1e9);
 		if (rep.n_kind_unchecked)
 			printf("note: %lld entries are of kinds no module checks\n",

@@ -18,6 +18,7 @@
 
 static const char serve_usage[] =
 	"usage: haven [--db PATH] serve [--listen ADDR:PORT] [--public-url URL] [--threads N]\n"
+	"                               [--ledger-key FILE]\n"
 	"       haven [--db PATH] serve --routes\n"
 	"\n"
 	"Serves the JSON API (/api/v1/lookup, /api/v1/properties, /api/v1/scopes) and /healthz\n"
@@ -32,7 +33,9 @@ static const char serve_usage[] =
 	"cookie and returns a CSRF token that every POST, PUT or DELETE made with the cookie\n"
 	"sends as X-CSRF-Token; integrations send \"Authorization: Bearer TOKEN\"\n"
 	"(see 'haven token').\n"
-	"--routes prints the route table (method, path, roles allowed) and exits.\n";
+	"--routes prints the route table (method, path, roles allowed) and exits.\n"
+	"--ledger-key FILE (default $HAVEN_LEDGER_KEY): the city's ledger signing key; the\n"
+	"server's group committer signs a checkpoint at most 1 s apart while entries come in.\n";
 
 static const struct hv_cmd *self(void)
 {
@@ -45,6 +48,7 @@ struct serve_opts {
 	const char *public_url;
 	unsigned threads;
 	bool routes;
+	const char *ledger_key;
 };
 
 static bool parse_listen(const char *s, struct serve_opts *o)
@@ -70,13 +74,15 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		O_LISTEN = 256,
 		O_PUBLIC_URL,
 		O_THREADS,
-		O_ROUTES
+		O_ROUTES,
+		O_LEDGER_KEY
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"public-url", required_argument, NULL, O_PUBLIC_URL},
 		{"threads", required_argument, NULL, O_THREADS},
 		{"routes", no_argument, NULL, O_ROUTES},
+		{"ledger-key", required_argument, NULL, O_LEDGER_KEY},
 		{0},
 	};
 	int64_t n;
@@ -102,6 +108,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case O_ROUTES:
 			o->routes = true;
+			break;
+		case O_LEDGER_KEY:
+			o->ledger_key = optarg;
 			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
@@ -183,6 +192,10 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 		exit_code = HV_EXIT_OK;
 		goto out;
 	}
+	if (!o.ledger_key && getenv("HAVEN_LEDGER_KEY") && *getenv("HAVEN_LEDGER_KEY"))
+		o.ledger_key = getenv("HAVEN_LEDGER_KEY");
+	if ((rc = hv_api_ledger_start(api, cli->db_path, o.ledger_key, &err)))
+		goto out;
 	struct hv_server_opts so = {
 		.host = o.host,
 		.port = (uint16_t)o.port,

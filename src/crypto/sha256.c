@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SHA-256 over OpenSSL's EVP interface. */
+/* SHA-256 over OpenSSL (EVP for the incremental state; the stack context for small digests). */
+/* SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but EVP allocates a
+ * context per digest; for the ledger's millions of 65-byte node hashes the stack context is
+ * several times faster, and both run the same SHA-NI block function. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/sha256.h"
 
 #include <errno.h>
@@ -8,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 struct hv_sha256 {
 	EVP_MD_CTX *ctx;
@@ -91,26 +99,49 @@ void hv_sha256_hex(const uint8_t d[HV_SHA256_LEN], char out[HV_SHA256_HEX_LEN])
 	out[64] = '\0';
 }
 
+void hv_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+		 uint8_t out[HV_SHA256_LEN])
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, a, alen);
+	SHA256_Update(&c, b, blen);
+	SHA256_Final(out, &c);
+}
+
 int hv_sha256_file(const char *path, char out[HV_SHA256_HEX_LEN], struct hv_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	struct hv_sha256 *h;
+	enum { CHUNK = 1 << 20 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char *chunk;
+	SHA256_CTX c;
 	uint8_t d[HV_SHA256_LEN];
-	static _Thread_local unsigned char chunk[1 << 16];
-	size_t n;
+	ssize_t n;
 	int rc = HV_OK;
 
-	if (!f)
+	if (fd < 0)
 		return hv_err_set(err, errno == ENOENT ? HV_ENOENT : HV_EIO, "%s: %s", path,
 				  strerror(errno));
-	h = hv_sha256_new();
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		hv_sha256_update(h, chunk, n);
-	if (ferror(f))
-		rc = hv_err_set(err, HV_EIO, "%s: read error", path);
-	fclose(f);
-	hv_sha256_final(h, d);
-	hv_sha256_free(h);
+	/* a large evidence file (a 4 GB video) streams through one 1 MiB buffer: read(2) without
+	 * stdio's extra copy, the kernel told to read ahead */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	chunk = malloc(CHUNK);
+	if (!chunk)
+		oom_abort();
+	SHA256_Init(&c);
+	while ((n = read(fd, chunk, CHUNK)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = hv_err_set(err, HV_EIO, "%s: read error: %s", path, strerror(errno));
+			break;
+		}
+		SHA256_Update(&c, chunk, (size_t)n);
+	}
+	close(fd);
+	free(chunk);
+	SHA256_Final(d, &c);
 	if (rc == HV_OK)
 		hv_sha256_hex(d, out);
 	return rc;

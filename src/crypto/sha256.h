@@ -20,6 +20,9 @@ void hv_sha256_update(struct hv_sha256 *h, const void *p, size_t len);
 void hv_sha256_final(struct hv_sha256 *h, uint8_t out[HV_SHA256_LEN]);
 void hv_sha256_free(struct hv_sha256 *h);
 void hv_sha256(const void *p, size_t len, uint8_t out[HV_SHA256_LEN]);
+/* SHA-256 of a || b without allocating: for many small digests (Merkle leaves and nodes). */
+void hv_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+		 uint8_t out[HV_SHA256_LEN]);
 /* Lower-case hex of a digest into out (HV_SHA256_HEX_LEN bytes). */
 void hv_sha256_hex(const uint8_t d[HV_SHA256_LEN], char out[HV_SHA256_HEX_LEN]);
 /* Hashes a whole file by streaming it; HV_ENOENT or HV_EIO naming the path on failure. */

@@ -9,10 +9,10 @@
 
 #include "core/err.h"
 
-#define HV_SIGN_SEED_LEN 32
+#define HV_SIGN_SEED_LEN   32
 #define HV_SIGN_PUBLIC_LEN 32
 #define HV_SIGN_SECRET_LEN 64 /* libsodium's seed || public key */
-#define HV_SIGN_LEN 64
+#define HV_SIGN_LEN	   64
 
 /* Derives a key pair from a 32-byte seed (RFC 8032). HV_EINTERNAL if libsodium fails to start. */
 int hv_sign_keypair(const uint8_t seed[HV_SIGN_SEED_LEN], uint8_t pk[HV_SIGN_PUBLIC_LEN],

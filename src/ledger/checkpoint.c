@@ -16,8 +16,8 @@
 
 #include "core/banned.h"
 
-#define EM_DASH "\xe2\x80\x94"
-#define SIG_PREFIX EM_DASH " "
+#define EM_DASH	    "\xe2\x80\x94"
+#define SIG_PREFIX  EM_DASH " "
 #define ALG_ED25519 0x01
 
 int hv_ledger_key_name_check(const char *name, struct hv_err *err)
@@ -33,10 +33,11 @@ int hv_ledger_key_name_check(const char *name, struct hv_err *err)
 		unsigned char c = (unsigned char)name[i];
 
 		if (c <= 0x20 || c >= 0x7f || c == '+')
-			return hv_err_set(err, HV_EINVAL,
-					  "key name \"%s\": byte %zu is a space, '+' or not printable "
-					  "ASCII",
-					  name, i + 1);
+			return hv_err_set(
+				err, HV_EINVAL,
+				"key name \"%s\": byte %zu is a space, '+' or not printable "
+				"ASCII",
+				name, i + 1);
 	}
 	return HV_OK;
 }
@@ -173,8 +174,7 @@ int hv_ledger_signer_parse(const char *text, struct hv_ledger_signer *out, struc
 
 	memset(out, 0, sizeof(*out));
 	if (strncmp(text, prefix, sizeof(prefix) - 1) != 0)
-		return hv_err_set(err, HV_EFORMAT,
-				  "signer key: does not start with PRIVATE+KEY+");
+		return hv_err_set(err, HV_EFORMAT, "signer key: does not start with PRIVATE+KEY+");
 	if ((rc = parse_key(text + sizeof(prefix) - 1, "signer key", name, &id, seed, err)))
 		return rc;
 	rc = signer_from_seed(name, seed, out, err);
@@ -222,12 +222,13 @@ int hv_ledger_key_create(const char *path, const char *name, struct hv_err *err)
 	 * keygen by mistake must not destroy the city's key) */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		rc = errno == EEXIST ? hv_err_set(err, HV_EEXIST,
-						  "%s: a key file is already there; not overwriting "
-						  "it",
-						  path)
-				     : hv_err_set(err, HV_EIO, "%s: cannot create: %s", path,
-						  strerror(errno));
+		rc = errno == EEXIST
+			     ? hv_err_set(err, HV_EEXIST,
+					  "%s: a key file is already there; not overwriting "
+					  "it",
+					  path)
+			     : hv_err_set(err, HV_EIO, "%s: cannot create: %s", path,
+					  strerror(errno));
 		goto out;
 	}
 	/* the umask may have removed bits but never adds any; make 0600 explicit anyway */
@@ -369,8 +370,10 @@ int hv_ledger_checkpoint_parse(const char *text, size_t len, struct hv_ledger_ch
 	if (!(e = line_end(p, end)) || e == p)
 		return hv_err_set(err, HV_EFORMAT, "checkpoint line 2: no tree size");
 	if ((e - p > 1 && *p == '0') || e - p > 19)
-		return hv_err_set(err, HV_EFORMAT, "checkpoint line 2: tree size \"%.*s\" is not "
-				  "canonical", (int)(e - p > 24 ? 24 : e - p), p);
+		return hv_err_set(err, HV_EFORMAT,
+				  "checkpoint line 2: tree size \"%.*s\" is not "
+				  "canonical",
+				  (int)(e - p > 24 ? 24 : e - p), p);
 	for (const char *q = p; q < e; q++) {
 		if (*q < '0' || *q > '9')
 			return hv_err_set(err, HV_EFORMAT,
@@ -497,7 +500,8 @@ int hv_ledger_note_split(const char *note, size_t len, struct hv_ledger_note *ou
 		}
 	}
 	if (!found || sep < 1)
-		return hv_err_set(err, HV_EFORMAT, "signed note: no blank line before the signatures");
+		return hv_err_set(err, HV_EFORMAT,
+				  "signed note: no blank line before the signatures");
 	out->text_len = sep; /* note[sep] is the blank line's '\n'; the text keeps its own '\n' */
 	for (p = note + sep + 1; p < end; p = e + 1) {
 		struct hv_ledger_note_sig *s;
@@ -527,10 +531,11 @@ int hv_ledger_note_split(const char *note, size_t len, struct hv_ledger_note *ou
 					  out->n_sigs + 1);
 		if (hv_base64_decode(sp + 1, (size_t)(e - sp - 1), blob, sizeof(blob), &n, NULL) ||
 		    n < 5 || n > 4 + 64)
-			return hv_err_set(err, HV_EFORMAT,
-					  "signed note: signature line %d is not base64 of a key ID "
-					  "and a signature",
-					  out->n_sigs + 1);
+			return hv_err_set(
+				err, HV_EFORMAT,
+				"signed note: signature line %d is not base64 of a key ID "
+				"and a signature",
+				out->n_sigs + 1);
 		s->key_id = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 |
 			    (uint32_t)blob[2] << 8 | blob[3];
 		s->sig_len = n - 4;

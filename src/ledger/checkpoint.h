@@ -22,8 +22,8 @@
 #include "core/err.h"
 #include "ledger/merkle.h"
 
-#define HV_LEDGER_NAME_MAX 128	 /* bytes of a key name or an origin */
-#define HV_LEDGER_NOTE_MAX 16384 /* bytes of a signed note */
+#define HV_LEDGER_NAME_MAX	128   /* bytes of a key name or an origin */
+#define HV_LEDGER_NOTE_MAX	16384 /* bytes of a signed note */
 #define HV_LEDGER_NOTE_SIGS_MAX 32
 
 /* A signing key; secret: wipe with hv_ledger_signer_wipe. */

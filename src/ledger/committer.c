@@ -37,11 +37,14 @@ struct hv_ledger_committer {
 	pthread_cond_t work_cv; /* work queued, or stop */
 	pthread_cond_t done_cv; /* a batch finished */
 	struct work *head, *tail;
+	int64_t n_queued;   /* pieces of work in the queue */
+	int64_t n_inflight; /* writers inside submit (queued, in a batch, or being woken) */
+	int64_t gather_us;
 	bool stopping;
 
 	/* committer thread only */
 	uint64_t last_cp_ns;
-	bool uncheckpointed; /* entries committed since the last checkpoint */
+	bool uncheckpointed;			/* entries committed since the last checkpoint */
 	struct hv_ledger_committer_stats stats; /* under lock */
 };
 
@@ -147,6 +150,17 @@ static void deadline_in(struct timespec *ts, int64_t ms)
 	}
 }
 
+static void deadline_in_us(struct timespec *ts, int64_t us)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += us / 1000000;
+	ts->tv_nsec += (long)(us % 1000000) * 1000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 static void *committer_main(void *arg)
 {
 	struct hv_ledger_committer *c = arg;
@@ -160,7 +174,8 @@ static void *committer_main(void *arg)
 		while (!c->head && !c->stopping) {
 			if (c->uncheckpointed && c->n_signers > 0) {
 				deadline_in(&ts, c->checkpoint_ms > 0 ? c->checkpoint_ms : 1);
-				if (pthread_cond_timedwait(&c->work_cv, &c->lock, &ts) == ETIMEDOUT &&
+				if (pthread_cond_timedwait(&c->work_cv, &c->lock, &ts) ==
+					    ETIMEDOUT &&
 				    !c->head) {
 					pthread_mutex_unlock(&c->lock);
 					run_checkpoint_only(c, &n_cp);
@@ -173,10 +188,22 @@ static void *committer_main(void *arg)
 		}
 		if (!c->head)
 			break; /* stopping, nothing queued */
+		/* Writers woken by the last batch resubmit within microseconds: wait a moment for
+		 * them, so the batch holds every writer rather than alternate halves (one fsync
+		 * then serves all of them). Bounded by gather_us. */
+		if (c->gather_us > 0 && c->n_queued < c->n_inflight && !c->stopping) {
+			struct timespec until;
+
+			deadline_in_us(&until, c->gather_us);
+			while (c->n_queued < c->n_inflight && !c->stopping &&
+			       pthread_cond_timedwait(&c->work_cv, &c->lock, &until) != ETIMEDOUT)
+				;
+		}
 		batch = last = c->head;
 		for (n = 1; last->next && n < c->max_batch; n++)
 			last = last->next;
 		c->head = last->next;
+		c->n_queued -= n;
 		if (!c->head)
 			c->tail = NULL;
 		last->next = NULL;
@@ -229,6 +256,7 @@ int hv_ledger_committer_start(const struct hv_ledger_committer_config *cfg,
 	c->n_signers = cfg->n_signers;
 	c->max_batch = cfg->max_batch > 0 ? cfg->max_batch : 4096;
 	c->checkpoint_ms = cfg->checkpoint_ms > 0 ? cfg->checkpoint_ms : 0;
+	c->gather_us = cfg->gather_us == 0 ? 1000 : cfg->gather_us;
 	c->last_cp_ns = 0;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->work_cv, NULL);
@@ -257,17 +285,20 @@ int hv_ledger_committer_submit(struct hv_ledger_committer *c, hv_ledger_work_fn 
 	else
 		c->head = &w;
 	c->tail = &w;
+	c->n_queued++;
+	c->n_inflight++;
 	pthread_cond_signal(&c->work_cv);
 	while (!w.done)
 		pthread_cond_wait(&c->done_cv, &c->lock);
+	c->n_inflight--;
+	pthread_cond_signal(&c->work_cv); /* a gathering committer waits for one fewer */
 	pthread_mutex_unlock(&c->lock);
 	if (w.rc && err)
 		*err = w.err;
 	return w.rc;
 }
 
-void hv_ledger_committer_stats(struct hv_ledger_committer *c,
-			       struct hv_ledger_committer_stats *out)
+void hv_ledger_committer_stats(struct hv_ledger_committer *c, struct hv_ledger_committer_stats *out)
 {
 	pthread_mutex_lock(&c->lock);
 	*out = c->stats;

@@ -15,8 +15,11 @@
 int hv_ledger_append(struct hv_store *s, const char *kind, const char *ref, const char *body,
 		     size_t len, int64_t recorded_ms, int64_t *seq_out, struct hv_err *err)
 {
-	struct hv_ledger_fields f = {
-		.kind = kind, .ref = ref, .recorded_ms = recorded_ms, .body = body, .body_len = len};
+	struct hv_ledger_fields f = {.kind = kind,
+				     .ref = ref,
+				     .recorded_ms = recorded_ms,
+				     .body = body,
+				     .body_len = len};
 	uint8_t leaf[HV_LEDGER_HASH_LEN], carry[HV_LEDGER_HASH_LEN], left[HV_LEDGER_HASH_LEN];
 	struct hv_buf b;
 	int64_t n;
@@ -27,8 +30,8 @@ int hv_ledger_append(struct hv_store *s, const char *kind, const char *ref, cons
 	if (!body)
 		f.body = "";
 	if (recorded_ms < 0)
-		return hv_err_set(err, HV_EINVAL, "ledger entry: recorded_ms %" PRId64 " is negative",
-				  recorded_ms);
+		return hv_err_set(err, HV_EINVAL,
+				  "ledger entry: recorded_ms %" PRId64 " is negative", recorded_ms);
 	if ((rc = hv_ledger_fields_check(kind, ref, len, err)))
 		return rc;
 	hv_buf_init(&b, HV_LEDGER_BODY_MAX + 4096);
@@ -95,8 +98,7 @@ static int get_fn(void *ctx, const struct hv_store_ledger_row *r)
 	return HV_OK;
 }
 
-int hv_ledger_get(struct hv_store *s, int64_t seq, struct hv_ledger_entry *out,
-		  struct hv_err *err)
+int hv_ledger_get(struct hv_store *s, int64_t seq, struct hv_ledger_entry *out, struct hv_err *err)
 {
 	struct get_ctx g = {.out = out, .err = err};
 	int rc;
@@ -135,7 +137,8 @@ static int check_size(struct hv_store *s, int64_t size, const char *what, struct
 		return rc;
 	if (size < 0 || size > n)
 		return hv_err_set(err, HV_EINVAL,
-				  "%s %" PRId64 " is out of range: the ledger has %" PRId64 " entries",
+				  "%s %" PRId64 " is out of range: the ledger has %" PRId64
+				  " entries",
 				  what, size, n);
 	return HV_OK;
 }
@@ -162,7 +165,8 @@ int hv_ledger_prove_inclusion(struct hv_store *s, int64_t seq, int64_t size, int
 		return rc;
 	if (seq < 0 || seq >= size)
 		return hv_err_set(err, HV_EINVAL,
-				  "entry %" PRId64 " is not in the tree of size %" PRId64, seq, size);
+				  "entry %" PRId64 " is not in the tree of size %" PRId64, seq,
+				  size);
 	if (size_out)
 		*size_out = size;
 	return hv_ledger_inclusion_proof(store_node, s, seq, size, out, err);

@@ -35,15 +35,15 @@ struct hv_ledger_entry {
 	int64_t recorded_ms;
 	unsigned char *entry; /* the exact bytes hashed */
 	size_t entry_len;
-	const char *body; /* points into entry (the body part); body_len bytes, not NUL-terminated */
+	const char
+		*body; /* points into entry (the body part); body_len bytes, not NUL-terminated */
 	size_t body_len;
 	uint8_t leaf_hash[HV_LEDGER_HASH_LEN]; /* as stored */
 };
 
 /* Reads entry seq. HV_ENOENT when absent; HV_EFORMAT when its stored bytes do not parse (a
  * tampered row). Caller releases *out. */
-int hv_ledger_get(struct hv_store *s, int64_t seq, struct hv_ledger_entry *out,
-		  struct hv_err *err);
+int hv_ledger_get(struct hv_store *s, int64_t seq, struct hv_ledger_entry *out, struct hv_err *err);
 void hv_ledger_entry_release(struct hv_ledger_entry *e);
 
 /* Number of entries. */
@@ -92,8 +92,7 @@ struct hv_ledger_verify_report {
  * e.g. "entry 41 (incident:12): leaf hash mismatch"; rep->bad_seq is set when an entry is to
  * blame. Reads in one read transaction, so appends by others do not disturb it. */
 int hv_ledger_verify(struct hv_store *s, const struct hv_ledger_verifier *keys, int n_keys,
-		     bool run_kind_checks, struct hv_ledger_verify_report *rep,
-		     struct hv_err *err);
+		     bool run_kind_checks, struct hv_ledger_verify_report *rep, struct hv_err *err);
 
 /* ---- group commit ----
  * A committer owns one store connection and a thread. Writers on any thread submit work: a
@@ -115,6 +114,8 @@ struct hv_ledger_committer_config {
 	int n_signers;
 	int max_batch;	       /* pieces of work per transaction; 0: 4096 */
 	int64_t checkpoint_ms; /* 0: a checkpoint in every batch; default callers use 1000 */
+	int64_t gather_us;     /* how long a batch may wait for writers about to resubmit; 0:
+				* 1000, negative: never wait */
 };
 
 struct hv_ledger_committer_stats {
@@ -145,7 +146,8 @@ void hv_ledger_entry_json(struct hv_json *w, const struct hv_ledger_entry *e);
 /* {"seq","size","leaf_hash","root","proof":[...]} */
 void hv_ledger_inclusion_json(struct hv_json *w, int64_t seq, int64_t size,
 			      const uint8_t leaf[HV_LEDGER_HASH_LEN],
-			      const uint8_t root[HV_LEDGER_HASH_LEN], const struct hv_ledger_proof *p);
+			      const uint8_t root[HV_LEDGER_HASH_LEN],
+			      const struct hv_ledger_proof *p);
 /* {"first","second","first_root","second_root","proof":[...]} */
 void hv_ledger_consistency_json(struct hv_json *w, int64_t first, int64_t second,
 				const uint8_t first_root[HV_LEDGER_HASH_LEN],
@@ -155,7 +157,9 @@ void hv_ledger_consistency_json(struct hv_json *w, int64_t first, int64_t second
 /* ---- kind checks for `haven verify` ----
  * A module registers one per kind it appends: check recomputes the canonical JSON of the record
  * named by ref from the module's own tables and compares it with body; a mismatch returns
- * HV_EINVAL with err naming the field or table ("scope_rules row 4: expr differs"). */
+ * HV_EINVAL with err naming the field or table ("scope_rules row 4: expr differs"). It runs
+ * inside verify's read transaction on the same connection: it may read anything, including
+ * hv_ledger_get, but must not write or iterate the ledger (hv_store_ledger_each). */
 struct hv_ledger_kind {
 	const char *kind;
 	int (*check)(struct hv_store *s, int64_t seq, const char *ref, const char *body, size_t len,

@@ -57,7 +57,8 @@ static void proof_arr(struct hv_json *w, const struct hv_ledger_proof *p)
 
 void hv_ledger_inclusion_json(struct hv_json *w, int64_t seq, int64_t size,
 			      const uint8_t leaf[HV_LEDGER_HASH_LEN],
-			      const uint8_t root[HV_LEDGER_HASH_LEN], const struct hv_ledger_proof *p)
+			      const uint8_t root[HV_LEDGER_HASH_LEN],
+			      const struct hv_ledger_proof *p)
 {
 	hv_json_obj_begin(w);
 	hv_json_key(w, "seq");

@@ -13,21 +13,8 @@
 void hv_ledger_leaf_hash(const void *entry, size_t len, uint8_t out[HV_LEDGER_HASH_LEN])
 {
 	static const unsigned char zero = 0x00;
-	unsigned char small[4096];
-	struct hv_sha256 *h;
 
-	/* most entries are small: one one-shot digest, no allocation */
-	if (len < sizeof(small)) {
-		small[0] = 0x00;
-		memcpy(small + 1, entry, len);
-		hv_sha256(small, len + 1, out);
-		return;
-	}
-	h = hv_sha256_new();
-	hv_sha256_update(h, &zero, 1);
-	hv_sha256_update(h, entry, len);
-	hv_sha256_final(h, out);
-	hv_sha256_free(h);
+	hv_sha256_2(&zero, 1, entry, len, out);
 }
 
 void hv_ledger_node_hash(const uint8_t left[HV_LEDGER_HASH_LEN],
@@ -38,7 +25,7 @@ void hv_ledger_node_hash(const uint8_t left[HV_LEDGER_HASH_LEN],
 	in[0] = 0x01;
 	memcpy(in + 1, left, HV_LEDGER_HASH_LEN);
 	memcpy(in + 1 + HV_LEDGER_HASH_LEN, right, HV_LEDGER_HASH_LEN);
-	hv_sha256(in, sizeof(in), out);
+	hv_sha256_2(in, sizeof(in), NULL, 0, out);
 }
 
 void hv_ledger_empty_root(uint8_t out[HV_LEDGER_HASH_LEN])
@@ -58,8 +45,9 @@ int hv_ledger_fields_check(const char *kind, const char *ref, size_t body_len, s
 		return hv_err_set(err, HV_EINVAL, "ledger entry: kind is empty");
 	n = strlen(kind);
 	if (n > HV_LEDGER_KIND_MAX)
-		return hv_err_set(err, HV_ELIMIT, "ledger entry: kind \"%.40s...\" is longer than %d bytes",
-				  kind, HV_LEDGER_KIND_MAX);
+		return hv_err_set(err, HV_ELIMIT,
+				  "ledger entry: kind \"%.40s...\" is longer than %d bytes", kind,
+				  HV_LEDGER_KIND_MAX);
 	for (size_t i = 0; i < n; i++) {
 		char c = kind[i];
 
@@ -103,8 +91,8 @@ void hv_ledger_entry_compose(const struct hv_ledger_fields *f, struct hv_buf *ou
 }
 
 /* Reads "NAME " then a line ending in '\n' from *p; the line (without '\n') is [*v, *v + *vn). */
-static int take_line(const char **p, const char *end, const char *name, const char **v,
-		     size_t *vn, struct hv_err *err)
+static int take_line(const char **p, const char *end, const char *name, const char **v, size_t *vn,
+		     struct hv_err *err)
 {
 	size_t nl = strlen(name);
 	const char *e;
@@ -141,8 +129,8 @@ static int take_num(const char *v, size_t n, int64_t *out)
 }
 
 int hv_ledger_entry_parse(const void *entry, size_t len, struct hv_ledger_fields *f,
-			  char kind_buf[HV_LEDGER_KIND_MAX + 1], char ref_buf[HV_LEDGER_REF_MAX + 1],
-			  struct hv_err *err)
+			  char kind_buf[HV_LEDGER_KIND_MAX + 1],
+			  char ref_buf[HV_LEDGER_REF_MAX + 1], struct hv_err *err)
 {
 	const char *p = entry, *end = p + len, *v;
 	size_t n = sizeof(entry_magic) - 1, vn, ref_len;
@@ -164,6 +152,8 @@ int hv_ledger_entry_parse(const void *entry, size_t len, struct hv_ledger_fields
 		return hv_err_set(err, HV_EFORMAT, "ledger entry: kind is empty or too long");
 	memcpy(kind_buf, v, vn);
 	kind_buf[vn] = '\0';
+	if (memchr(kind_buf, '\0', vn))
+		return hv_err_set(err, HV_EFORMAT, "ledger entry: kind has a NUL byte");
 	if ((rc = take_line(&p, end, "ref", &v, &vn, err)))
 		return rc;
 	if (vn > HV_LEDGER_REF_MAX)
@@ -313,7 +303,8 @@ int hv_ledger_inclusion_proof(hv_ledger_node_get_fn get, void *ctx, int64_t inde
 	out->n = 0;
 	if (size <= 0 || index < 0 || index >= size)
 		return hv_err_set(err, HV_EINVAL,
-				  "no inclusion proof of entry %" PRId64 " in a tree of size %" PRId64
+				  "no inclusion proof of entry %" PRId64
+				  " in a tree of size %" PRId64
 				  ": the entry must be below the size",
 				  index, size);
 	while (n > 1) {
@@ -337,8 +328,8 @@ int hv_ledger_inclusion_proof(hv_ledger_node_get_fn get, void *ctx, int64_t inde
 	return HV_OK;
 }
 
-int hv_ledger_consistency_proof(hv_ledger_node_get_fn get, void *ctx, int64_t first,
-				int64_t second, struct hv_ledger_proof *out, struct hv_err *err)
+int hv_ledger_consistency_proof(hv_ledger_node_get_fn get, void *ctx, int64_t first, int64_t second,
+				struct hv_ledger_proof *out, struct hv_err *err)
 {
 	int64_t lo = 0, n = second, m = first, k;
 	bool b = true;
@@ -380,15 +371,16 @@ int hv_ledger_consistency_proof(hv_ledger_node_get_fn get, void *ctx, int64_t fi
 }
 
 int hv_ledger_inclusion_verify(int64_t index, int64_t size, const uint8_t leaf[HV_LEDGER_HASH_LEN],
-			       const struct hv_ledger_proof *p, const uint8_t root[HV_LEDGER_HASH_LEN],
-			       struct hv_err *err)
+			       const struct hv_ledger_proof *p,
+			       const uint8_t root[HV_LEDGER_HASH_LEN], struct hv_err *err)
 {
 	uint8_t r[HV_LEDGER_HASH_LEN];
 	uint64_t fn, sn;
 
 	if (index < 0 || size <= 0 || index >= size)
 		return hv_err_set(err, HV_EINVAL,
-				  "inclusion proof: entry %" PRId64 " is not in a tree of size %" PRId64,
+				  "inclusion proof: entry %" PRId64
+				  " is not in a tree of size %" PRId64,
 				  index, size);
 	if (p->n < 0 || p->n > HV_LEDGER_PROOF_MAX)
 		return hv_err_set(err, HV_EINVAL, "inclusion proof: %d hashes", p->n);
@@ -415,8 +407,9 @@ int hv_ledger_inclusion_verify(int64_t index, int64_t size, const uint8_t leaf[H
 	if (sn != 0)
 		return hv_err_set(err, HV_EINVAL, "inclusion proof: too few hashes (%d)", p->n);
 	if (memcmp(r, root, HV_LEDGER_HASH_LEN) != 0)
-		return hv_err_set(err, HV_EINVAL,
-				  "inclusion proof: the computed root does not match the tree's root");
+		return hv_err_set(
+			err, HV_EINVAL,
+			"inclusion proof: the computed root does not match the tree's root");
 	return HV_OK;
 }
 
@@ -432,7 +425,8 @@ int hv_ledger_consistency_verify(int64_t first, int64_t second,
 
 	if (first < 0 || second < first)
 		return hv_err_set(err, HV_EINVAL,
-				  "consistency proof: size %" PRId64 " cannot precede size %" PRId64,
+				  "consistency proof: size %" PRId64
+				  " cannot precede size %" PRId64,
 				  first, second);
 	if (p->n < 0 || p->n > HV_LEDGER_PROOF_MAX)
 		return hv_err_set(err, HV_EINVAL, "consistency proof: %d hashes", p->n);

@@ -11,12 +11,12 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-#define HV_LEDGER_HASH_LEN 32
-#define HV_LEDGER_KIND_MAX 32	       /* bytes of a kind: [a-z0-9_], 1 to 32 */
-#define HV_LEDGER_REF_MAX 256	       /* bytes of a ref: printable, no control characters */
-#define HV_LEDGER_BODY_MAX (16u << 20) /* bytes of a body */
+#define HV_LEDGER_HASH_LEN   32
+#define HV_LEDGER_KIND_MAX   32		 /* bytes of a kind: [a-z0-9_], 1 to 32 */
+#define HV_LEDGER_REF_MAX    256	 /* bytes of a ref: printable, no control characters */
+#define HV_LEDGER_BODY_MAX   (16u << 20) /* bytes of a body */
 #define HV_LEDGER_MAX_LEVELS 64
-#define HV_LEDGER_PROOF_MAX 128 /* hashes in any proof (2 * 64 is the bound) */
+#define HV_LEDGER_PROOF_MAX  128 /* hashes in any proof (2 * 64 is the bound) */
 
 /* leaf = SHA-256(0x00 || entry) */
 void hv_ledger_leaf_hash(const void *entry, size_t len, uint8_t out[HV_LEDGER_HASH_LEN]);
@@ -47,13 +47,13 @@ void hv_ledger_entry_compose(const struct hv_ledger_fields *f, struct hv_buf *ou
  * ref_buf (NUL-terminated); body points into entry. HV_EFORMAT naming what is wrong. Only the
  * exact form compose writes is accepted. */
 int hv_ledger_entry_parse(const void *entry, size_t len, struct hv_ledger_fields *f,
-			  char kind_buf[HV_LEDGER_KIND_MAX + 1], char ref_buf[HV_LEDGER_REF_MAX + 1],
-			  struct hv_err *err);
+			  char kind_buf[HV_LEDGER_KIND_MAX + 1],
+			  char ref_buf[HV_LEDGER_REF_MAX + 1], struct hv_err *err);
 
 /* ---- compact range: the roots of the perfect subtrees covering leaves [0, size) ---- */
 struct hv_ledger_range {
 	int64_t size;
-	int n;					      /* popcount(size) */
+	int n;							/* popcount(size) */
 	uint8_t hash[HV_LEDGER_MAX_LEVELS][HV_LEDGER_HASH_LEN]; /* largest (leftmost) first */
 };
 
@@ -87,14 +87,14 @@ int hv_ledger_inclusion_proof(hv_ledger_node_get_fn get, void *ctx, int64_t inde
 			      struct hv_ledger_proof *out, struct hv_err *err);
 /* PROOF(first, D[0:second]); HV_EINVAL unless 0 <= first <= second. Empty when first is 0 or
  * equals second. */
-int hv_ledger_consistency_proof(hv_ledger_node_get_fn get, void *ctx, int64_t first,
-				int64_t second, struct hv_ledger_proof *out, struct hv_err *err);
+int hv_ledger_consistency_proof(hv_ledger_node_get_fn get, void *ctx, int64_t first, int64_t second,
+				struct hv_ledger_proof *out, struct hv_err *err);
 
 /* RFC 9162 2.1.3.2: HV_OK when leaf (at index in a tree of size) with proof gives root;
  * HV_EINVAL naming the failure otherwise. */
 int hv_ledger_inclusion_verify(int64_t index, int64_t size, const uint8_t leaf[HV_LEDGER_HASH_LEN],
-			       const struct hv_ledger_proof *p, const uint8_t root[HV_LEDGER_HASH_LEN],
-			       struct hv_err *err);
+			       const struct hv_ledger_proof *p,
+			       const uint8_t root[HV_LEDGER_HASH_LEN], struct hv_err *err);
 /* RFC 9162 2.1.4.2: HV_OK when proof shows the tree of size first (first_root) is a prefix of
  * the tree of size second (second_root). */
 int hv_ledger_consistency_verify(int64_t first, int64_t second,
@@ -106,5 +106,28 @@ int hv_ledger_consistency_verify(int64_t first, int64_t second,
  * first bad one, HV_ELIMIT past HV_LEDGER_PROOF_MAX. */
 int hv_ledger_proof_parse(const char *const *items, int n, struct hv_ledger_proof *out,
 			  struct hv_err *err);
+
+/* A proof as the API and CLI write it (JSON, base64 hashes), read back. */
+struct hv_ledger_inclusion {
+	int64_t seq, size;
+	uint8_t leaf[HV_LEDGER_HASH_LEN];
+	uint8_t root[HV_LEDGER_HASH_LEN];
+	struct hv_ledger_proof proof;
+};
+
+struct hv_ledger_consistency {
+	int64_t first, second;
+	uint8_t first_root[HV_LEDGER_HASH_LEN];
+	uint8_t second_root[HV_LEDGER_HASH_LEN];
+	struct hv_ledger_proof proof;
+};
+
+/* Parses {"seq","size","leaf_hash","root","proof":[...]} (other members ignored; duplicates
+ * refused). HV_EFORMAT / HV_ELIMIT naming the member. Verify with hv_ledger_inclusion_verify. */
+int hv_ledger_inclusion_parse(const char *text, size_t len, struct hv_ledger_inclusion *out,
+			      struct hv_err *err);
+/* Parses {"first","second","first_root","second_root","proof":[...]}. */
+int hv_ledger_consistency_parse(const char *text, size_t len, struct hv_ledger_consistency *out,
+				struct hv_err *err);
 
 #endif

@@ -12,7 +12,7 @@
 #include "core/banned.h"
 
 struct level_nodes {
-	int64_t n;	 /* slots */
+	int64_t n; /* slots */
 	uint8_t (*hash)[HV_LEDGER_HASH_LEN];
 	uint8_t *state; /* 0 absent, 1 present, 2 present and checked */
 };
@@ -45,10 +45,10 @@ static int node_fn(void *ctx, int level, int64_t idx, const unsigned char *hash,
 	struct vctx *v = ctx;
 	struct level_nodes *l;
 
-	if (level < 1 || level >= HV_LEDGER_MAX_LEVELS || idx < 0 ||
-	    (idx + 1) > (v->size >> level))
+	if (level < 1 || level >= HV_LEDGER_MAX_LEVELS || idx < 0 || (idx + 1) > (v->size >> level))
 		return hv_err_set(v->err, HV_EINVAL,
-				  "ledger node (level %d, index %" PRId64 ") lies beyond the %" PRId64
+				  "ledger node (level %d, index %" PRId64
+				  ") lies beyond the %" PRId64
 				  " entries: entries were removed or the node was forged",
 				  level, idx, v->size);
 	if (len != HV_LEDGER_HASH_LEN)
@@ -78,8 +78,8 @@ static int cp_fn(void *ctx, const struct hv_store_ledger_checkpoint *c)
 		return hv_err_set(v->err, HV_EINVAL, "checkpoint %" PRId64 ": root is %zu bytes",
 				  c->id, c->root_len);
 	if (v->n_keys > 0) {
-		rc = hv_ledger_checkpoint_open(c->note, strlen(c->note), v->keys, v->n_keys, &parsed,
-					       NULL, v->err);
+		rc = hv_ledger_checkpoint_open(c->note, strlen(c->note), v->keys, v->n_keys,
+					       &parsed, NULL, v->err);
 	} else {
 		struct hv_ledger_note *sn = hv_xmalloc(sizeof(*sn));
 
@@ -98,7 +98,8 @@ static int cp_fn(void *ctx, const struct hv_store_ledger_checkpoint *c)
 				  c->id, parsed.size, c->size);
 	if (c->size > v->size)
 		return hv_err_set(v->err, HV_EINVAL,
-				  "checkpoint %" PRId64 " covers %" PRId64 " entries but the ledger "
+				  "checkpoint %" PRId64 " covers %" PRId64
+				  " entries but the ledger "
 				  "has %" PRId64 ": entries were removed",
 				  c->id, c->size, v->size);
 	v->cps = hv_xgrow(v->cps, &v->cap_cps, (size_t)v->n_cps + 1, sizeof(*v->cps));
@@ -117,7 +118,8 @@ static int done_fn(void *ctx, int level, int64_t idx, const uint8_t *hash)
 
 	if (!l || !l->hash || idx >= l->n || l->state[idx] == 0)
 		return hv_err_set(v->err, HV_EINVAL,
-				  "ledger node (level %d, index %" PRId64 ") is missing", level, idx);
+				  "ledger node (level %d, index %" PRId64 ") is missing", level,
+				  idx);
 	if (memcmp(l->hash[idx], hash, HV_LEDGER_HASH_LEN) != 0)
 		return hv_err_set(v->err, HV_EINVAL,
 				  "ledger node (level %d, index %" PRId64 ", over entries %" PRId64
@@ -160,7 +162,8 @@ static int entry_fn(void *ctx, const struct hv_store_ledger_row *r)
 	v->rep->bad_seq = r->seq;
 	if (r->seq != v->next_seq)
 		return hv_err_set(v->err, HV_EINVAL,
-				  "entry %" PRId64 " is missing (the next stored entry is %" PRId64 ")",
+				  "entry %" PRId64 " is missing (the next stored entry is %" PRId64
+				  ")",
 				  v->next_seq, r->seq);
 	if ((rc = hv_ledger_entry_parse(r->entry, r->entry_len, &f, kind, ref, v->err)))
 		return hv_err_prefix(v->err, HV_EINVAL, "entry %" PRId64 " (%s)", r->seq, REF(r));
@@ -238,8 +241,10 @@ int hv_ledger_verify(struct hv_store *s, const struct hv_ledger_verifier *keys, 
 	if ((rc = hv_store_ledger_each(s, 0, -1, entry_fn, v, err)))
 		goto out_read;
 	if (v->next_seq != v->size) {
-		rc = hv_err_set(err, HV_EINVAL, "the ledger ends at entry %" PRId64
-				" but claims %" PRId64 " entries", v->next_seq, v->size);
+		rc = hv_err_set(err, HV_EINVAL,
+				"the ledger ends at entry %" PRId64 " but claims %" PRId64
+				" entries",
+				v->next_seq, v->size);
 		goto out_read;
 	}
 	if (v->n_nodes_checked != v->n_nodes) {

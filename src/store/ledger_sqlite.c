@@ -24,8 +24,9 @@ static const char sql_leaf_get[] = "SELECT leaf_hash FROM ledger_entries WHERE s
 static const char sql_node_each[] = "SELECT level, idx, hash FROM ledger_nodes ORDER BY level, idx";
 static const char sql_cp_add[] =
 	"INSERT INTO ledger_checkpoints(size, root, created_ms, note) VALUES (?1, ?2, ?3, ?4)";
-static const char sql_cp_latest[] = "SELECT id, size, root, created_ms, note FROM ledger_checkpoints"
-				    " ORDER BY id DESC LIMIT 1";
+static const char sql_cp_latest[] =
+	"SELECT id, size, root, created_ms, note FROM ledger_checkpoints"
+	" ORDER BY id DESC LIMIT 1";
 static const char sql_cp_each[] = "SELECT id, size, root, created_ms, note FROM ledger_checkpoints"
 				  " ORDER BY size, id";
 
@@ -101,7 +102,8 @@ int hv_store_ledger_get(struct hv_store *s, int64_t seq, hv_store_ledger_row_fn 
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(st);
-		return hv_err_set(err, HV_ENOENT, "ledger entry %lld does not exist", (long long)seq);
+		return hv_err_set(err, HV_ENOENT, "ledger entry %lld does not exist",
+				  (long long)seq);
 	}
 	if (rc != SQLITE_ROW) {
 		rc = hv_sqlite_err(s, err, "ledger read");
@@ -179,8 +181,8 @@ int hv_store_ledger_node_get(struct hv_store *s, int level, int64_t idx,
 		if (sqlite3_column_bytes(st, 0) != HV_STORE_HASH_LEN) {
 			sqlite3_reset(st);
 			return hv_err_set(err, HV_ESTORE,
-					  "ledger node (level %d, index %lld) is not 32 bytes", level,
-					  (long long)idx);
+					  "ledger node (level %d, index %lld) is not 32 bytes",
+					  level, (long long)idx);
 		}
 		memcpy(hash, sqlite3_column_blob(st, 0), HV_STORE_HASH_LEN);
 		rc = HV_OK;
@@ -288,8 +290,8 @@ int hv_store_ledger_checkpoint_latest(struct hv_store *s, hv_store_ledger_checkp
 	return rc;
 }
 
-int hv_store_ledger_checkpoint_each(struct hv_store *s, hv_store_ledger_checkpoint_fn fn,
-				    void *ctx, struct hv_err *err)
+int hv_store_ledger_checkpoint_each(struct hv_store *s, hv_store_ledger_checkpoint_fn fn, void *ctx,
+				    struct hv_err *err)
 {
 	int n;
 
@@ -314,7 +316,8 @@ int hv_store_ledger_read_begin(struct hv_store *s, struct hv_err *err)
 	if ((rc = need_sqlite(s, err)))
 		return rc;
 	if (!sqlite3_get_autocommit(hv_sqlite_handle(s)))
-		return hv_err_set(err, HV_ESTORE, "a read snapshot cannot start inside a transaction");
+		return hv_err_set(err, HV_ESTORE,
+				  "a read snapshot cannot start inside a transaction");
 	return exec(s, "BEGIN DEFERRED", "begin read", err);
 }
 

@@ -74,8 +74,8 @@ int hv_store_ledger_checkpoint_add(struct hv_store *s, int64_t size, const uint8
 int hv_store_ledger_checkpoint_latest(struct hv_store *s, hv_store_ledger_checkpoint_fn fn,
 				      void *ctx, struct hv_err *err);
 /* Every checkpoint by size then id. */
-int hv_store_ledger_checkpoint_each(struct hv_store *s, hv_store_ledger_checkpoint_fn fn,
-				    void *ctx, struct hv_err *err);
+int hv_store_ledger_checkpoint_each(struct hv_store *s, hv_store_ledger_checkpoint_fn fn, void *ctx,
+				    struct hv_err *err);
 
 /* A read transaction (BEGIN DEFERRED ... COMMIT) so a long read sees one snapshot; refuses to
  * start inside another transaction (HV_ESTORE). */

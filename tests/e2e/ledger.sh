@@ -131,7 +131,9 @@ begin "the API"
 echo "pw-auditor-secret" | "$HAVEN" user add aud --role auditor --password-stdin 2>"$T/err"
 "$HAVEN" token add t_aud --role auditor >"$T/tok_aud" 2>"$T/err"
 "$HAVEN" token add t_staff --role staff >"$T/tok_staff" 2>"$T/err"
-start_server
+run_haven 1 serve --listen 127.0.0.1:0 --ledger-key "$T/open.key"
+err_has "mode 0644"
+start_server --ledger-key "$T/city.key"
 code=$(curl -s -o "$T/out" -D "$T/hdr" -w '%{http_code}' "$URL/api/v1/ledger/checkpoint")
 eq "the checkpoint is public" "$code" 200
 check "the served checkpoint is the stored note" cmp -s "$T/out" "$T/cp4"

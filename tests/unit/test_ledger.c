@@ -35,7 +35,13 @@
 static const struct {
 	const char *hex;
 } leaves_hex[8] = {
-	{""}, {"00"}, {"10"}, {"2021"}, {"3031"}, {"40414243"}, {"5051525354555657"},
+	{""},
+	{"00"},
+	{"10"},
+	{"2021"},
+	{"3031"},
+	{"40414243"},
+	{"5051525354555657"},
 	{"606162636465666768696a6b6c6d6e6f"},
 };
 
@@ -58,16 +64,22 @@ struct vec_proof {
 };
 
 static const struct vec_proof inclusion_vectors[] = {
-	{0, 8, 3,
+	{0,
+	 8,
+	 3,
 	 {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
 	  "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	  "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-	{5, 8, 3,
+	{5,
+	 8,
+	 3,
 	 {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
 	  "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
 	  "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
 	{2, 3, 1, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
-	{1, 5, 3,
+	{1,
+	 5,
+	 3,
 	 {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
 	  "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	  "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
@@ -76,18 +88,26 @@ static const struct vec_proof inclusion_vectors[] = {
 
 static const struct vec_proof consistency_vectors[] = {
 	{1, 1, 0, {NULL}},
-	{1, 8, 3,
+	{1,
+	 8,
+	 3,
 	 {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
 	  "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	  "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-	{6, 8, 3,
+	{6,
+	 8,
+	 3,
 	 {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
 	  "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
 	  "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-	{2, 5, 2,
+	{2,
+	 5,
+	 2,
 	 {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	  "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
-	{6, 7, 3,
+	{6,
+	 7,
+	 3,
 	 {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
 	  "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
 	  "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
@@ -202,8 +222,9 @@ static void test_ledger_vector_inclusion(void **state)
 		assert_int_equal(got.n, want.n);
 		assert_memory_equal(got.hash, want.hash, (size_t)want.n * 32);
 		unhex(roots_hex[v->b], root);
-		assert_int_equal(hv_ledger_inclusion_verify(v->a, v->b, leaf[v->a], &want, root, &err),
-				 HV_OK);
+		assert_int_equal(
+			hv_ledger_inclusion_verify(v->a, v->b, leaf[v->a], &want, root, &err),
+			HV_OK);
 		/* wrong index, wrong size, a flipped bit, a missing or extra hash: all refused */
 		if (v->b > 1) {
 			assert_int_not_equal(hv_ledger_inclusion_verify(v->a ^ 1, v->b, leaf[v->a],
@@ -216,21 +237,22 @@ static void test_ledger_vector_inclusion(void **state)
 		for (int k = 0; k < want.n; k++) {
 			bad = want;
 			bad.hash[k][0] ^= 8;
-			assert_int_not_equal(
-				hv_ledger_inclusion_verify(v->a, v->b, leaf[v->a], &bad, root, &err),
-				HV_OK);
+			assert_int_not_equal(hv_ledger_inclusion_verify(v->a, v->b, leaf[v->a],
+									&bad, root, &err),
+					     HV_OK);
 		}
 		if (want.n > 0) {
 			bad = want;
 			bad.n--;
-			assert_int_not_equal(
-				hv_ledger_inclusion_verify(v->a, v->b, leaf[v->a], &bad, root, &err),
-				HV_OK);
+			assert_int_not_equal(hv_ledger_inclusion_verify(v->a, v->b, leaf[v->a],
+									&bad, root, &err),
+					     HV_OK);
 		}
 		bad = want;
 		memcpy(bad.hash[bad.n++], root, 32);
 		assert_int_not_equal(
-			hv_ledger_inclusion_verify(v->a, v->b, leaf[v->a], &bad, root, &err), HV_OK);
+			hv_ledger_inclusion_verify(v->a, v->b, leaf[v->a], &bad, root, &err),
+			HV_OK);
 	}
 	/* index out of range */
 	assert_int_equal(hv_ledger_inclusion_verify(1, 1, leaf[0], &want, root, &err), HV_EINVAL);
@@ -250,8 +272,8 @@ static void test_ledger_vector_consistency(void **state)
 
 		load_proof(v, &want);
 		t.n = v->b;
-		assert_int_equal(
-			hv_ledger_consistency_proof(naive_get, &t, v->a, v->b, &got, &err), HV_OK);
+		assert_int_equal(hv_ledger_consistency_proof(naive_get, &t, v->a, v->b, &got, &err),
+				 HV_OK);
 		assert_int_equal(got.n, want.n);
 		assert_memory_equal(got.hash, want.hash, (size_t)want.n * 32);
 		unhex(roots_hex[v->a], r1);
@@ -312,7 +334,8 @@ static void test_ledger_proofs_exhaustive(void **state)
 			assert_int_equal(hv_ledger_inclusion_proof(naive_get, &t, i, n, &p, &err),
 					 HV_OK);
 			assert_int_equal(
-				hv_ledger_inclusion_verify(i, n, leaf[i], &p, root[n], &err), HV_OK);
+				hv_ledger_inclusion_verify(i, n, leaf[i], &p, root[n], &err),
+				HV_OK);
 			if (i + 1 < n)
 				assert_int_not_equal(hv_ledger_inclusion_verify(i, n, leaf[i + 1],
 										&p, root[n], &err),
@@ -325,8 +348,8 @@ static void test_ledger_proofs_exhaustive(void **state)
 				hv_ledger_consistency_verify(m, n, root[m], root[n], &p, &err),
 				HV_OK);
 			if (m > 0 && m < n)
-				assert_int_not_equal(hv_ledger_consistency_verify(m, n, root[m - 1],
-										  root[n], &p, &err),
+				assert_int_not_equal(hv_ledger_consistency_verify(
+							     m, n, root[m - 1], root[n], &p, &err),
 						     HV_OK);
 		}
 	}
@@ -385,9 +408,9 @@ static int64_t append(struct hv_store *s, const char *kind, const char *ref, con
 	int64_t seq = -1;
 
 	assert_int_equal(hv_store_begin(s, &err), HV_OK);
-	assert_int_equal(hv_ledger_append(s, kind, ref, body, strlen(body), 1764201600000, &seq,
-					  &err),
-			 HV_OK);
+	assert_int_equal(
+		hv_ledger_append(s, kind, ref, body, strlen(body), 1764201600000, &seq, &err),
+		HV_OK);
 	assert_int_equal(hv_store_commit(s, &err), HV_OK);
 	return seq;
 }
@@ -441,9 +464,9 @@ static void test_ledger_append_refuses(void **state)
 	assert_non_null(strstr(err.msg, "ref has a control character at byte 2"));
 	assert_int_equal(hv_ledger_append(fx->s, "x", "", "{}", 2, 1, NULL, &err), HV_EINVAL);
 	assert_int_equal(hv_ledger_append(fx->s, "x", NULL, "{}", 2, -5, NULL, &err), HV_EINVAL);
-	assert_int_equal(hv_ledger_append(fx->s, "x", NULL, "{}", HV_LEDGER_BODY_MAX + 1, 1, NULL,
-					  &err),
-			 HV_ELIMIT);
+	assert_int_equal(
+		hv_ledger_append(fx->s, "x", NULL, "{}", HV_LEDGER_BODY_MAX + 1, 1, NULL, &err),
+		HV_ELIMIT);
 	hv_store_rollback(fx->s);
 	/* a rolled-back append leaves nothing */
 	assert_int_equal(hv_store_begin(fx->s, &err), HV_OK);
@@ -521,7 +544,8 @@ static void test_ledger_store_tree(void **state)
 			assert_memory_equal(p.hash, q.hash, (size_t)p.n * 32);
 		}
 		assert_int_equal(hv_ledger_prove_consistency(fx->s, n, 37, &p, &err), HV_OK);
-		assert_int_equal(hv_ledger_consistency_proof(naive_get, &t, n, 37, &q, &err), HV_OK);
+		assert_int_equal(hv_ledger_consistency_proof(naive_get, &t, n, 37, &q, &err),
+				 HV_OK);
 		assert_int_equal(p.n, q.n);
 		assert_memory_equal(p.hash, q.hash, (size_t)p.n * 32);
 	}
@@ -565,11 +589,14 @@ static void test_ledger_kind_register(void **state)
  * PeterNeumann example that C2SP's signed-note implementations test against). */
 static const char peter_skey[] =
 	"PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-static const char peter_vkey[] = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+static const char peter_vkey[] =
+	"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 static const char peter_text[] = "If you think cryptography is the answer to your problem,\n"
 				 "then you don't know what your problem is.\n";
-static const char peter_sig[] = "\xe2\x80\x94 PeterNeumann "
-				"x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+static const char peter_sig[] =
+	"\xe2\x80\x94 PeterNeumann "
+	"x08go/ZJkuBS9UG/"
+	"SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
 static void test_ledger_note_vector(void **state)
 {
@@ -605,12 +632,26 @@ static void test_ledger_note_vector(void **state)
 	assert_true(hv_sign_verify(v.pk, peter_text, strlen(peter_text), n->sigs[0].sig));
 	assert_true(hv_ledger_note_signed_by(note, strlen(note), &v));
 	/* manglings of the verifier key are refused */
-	assert_int_not_equal(hv_ledger_verifier_parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &v2, &err), HV_OK);
-	assert_int_not_equal(hv_ledger_verifier_parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T", &v2, &err), HV_OK);
-	assert_int_not_equal(hv_ledger_verifier_parse("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &v2, &err), HV_OK);
+	assert_int_not_equal(
+		hv_ledger_verifier_parse(
+			"PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &v2,
+			&err),
+		HV_OK);
+	assert_int_not_equal(
+		hv_ledger_verifier_parse(
+			"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T", &v2,
+			&err),
+		HV_OK);
+	assert_int_not_equal(
+		hv_ledger_verifier_parse(
+			"Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &v2,
+			&err),
+		HV_OK);
 	/* a control character, no blank line, a broken signature line */
-	assert_int_equal(hv_ledger_note_split("a\tb\n\n\xe2\x80\x94 x AAAA\n", 16, n, &err), HV_EFORMAT);
-	assert_int_equal(hv_ledger_note_split("a\n\xe2\x80\x94 x AAAAAAAA\n", 18, n, &err), HV_EFORMAT);
+	assert_int_equal(hv_ledger_note_split("a\tb\n\n\xe2\x80\x94 x AAAA\n", 16, n, &err),
+			 HV_EFORMAT);
+	assert_int_equal(hv_ledger_note_split("a\n\xe2\x80\x94 x AAAAAAAA\n", 18, n, &err),
+			 HV_EFORMAT);
 	assert_int_equal(hv_ledger_note_split("a\n\n- x AAAAAAAA\n", 16, n, &err), HV_EFORMAT);
 	hv_buf_release(&b);
 	hv_ledger_signer_wipe(&k);
@@ -637,28 +678,40 @@ static void test_ledger_checkpoint_sign_open(void **state)
 	hv_ledger_signer_verifier(&other, &v[2]);
 	hv_buf_init(&b, 0);
 	assert_int_equal(hv_ledger_checkpoint_sign(&c, one, 1, &b, &err), HV_OK);
-	assert_non_null(strstr(b.data, "haven.test/ledger\n41\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n\n\xe2\x80\x94 haven.test/ledger "));
+	assert_non_null(strstr(b.data, "haven.test/"
+				       "ledger\n41\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s="
+				       "\n\n\xe2\x80\x94 haven.test/ledger "));
 	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, v, 1, &got, &n_ok, &err), HV_OK);
 	assert_int_equal(n_ok, 1);
 	assert_string_equal(got.origin, "haven.test/ledger");
 	assert_int_equal(got.size, 41);
 	assert_memory_equal(got.root, c.root, 32);
 	/* only an unknown key: refused; a changed byte: refused */
-	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v[2], 1, &got, &n_ok, &err), HV_EINVAL);
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v[2], 1, &got, &n_ok, &err),
+			 HV_EINVAL);
 	assert_non_null(strstr(err.msg, "no signature by a known key"));
 	b.data[19] = '2'; /* size 41 -> 42 */
-	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, v, 1, &got, &n_ok, &err), HV_EINVAL);
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, v, 1, &got, &n_ok, &err),
+			 HV_EINVAL);
 	assert_non_null(strstr(err.msg, "does not verify"));
 	/* a hand-over note, signed by old and new: either key alone opens it */
 	hv_buf_reset(&b);
 	assert_int_equal(hv_ledger_checkpoint_sign(&c, both, 2, &b, &err), HV_OK);
-	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v[0], 1, &got, &n_ok, &err), HV_OK);
-	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v[1], 1, &got, &n_ok, &err), HV_OK);
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v[0], 1, &got, &n_ok, &err),
+			 HV_OK);
+	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, &v[1], 1, &got, &n_ok, &err),
+			 HV_OK);
 	assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, v, 3, &got, &n_ok, &err), HV_OK);
 	assert_int_equal(n_ok, 2);
 	/* text parse: leading zero, bad base64 */
-	assert_int_equal(hv_ledger_checkpoint_parse("o\n041\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n", 51, &got, &err), HV_EFORMAT);
-	assert_int_equal(hv_ledger_checkpoint_parse("o\n41\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6t=\n", 50, &got, &err), HV_EFORMAT);
+	assert_int_equal(
+		hv_ledger_checkpoint_parse("o\n041\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n",
+					   51, &got, &err),
+		HV_EFORMAT);
+	assert_int_equal(
+		hv_ledger_checkpoint_parse("o\n41\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6t=\n",
+					   50, &got, &err),
+		HV_EFORMAT);
 	hv_buf_release(&b);
 	hv_ledger_signer_wipe(&k1);
 	hv_ledger_signer_wipe(&k2);
@@ -865,6 +918,46 @@ TAMPER_TEST(test_ledger_verify_kind_column,
 	    "UPDATE ledger_entries SET ref = 'incident:99' WHERE seq = 7",
 	    "entry 7 (incident:99): its kind, ref or recorded_ms column differs")
 
+/* An attacker who changes an entry and stores its correct new leaf hash is caught one level up,
+ * by the stored node over it (and, past that, by the signed checkpoint's root). */
+static void test_ledger_verify_entry_and_leaf_rehashed(void **state)
+{
+	struct fixture *fx = *state;
+	struct hv_ledger_signer k;
+	struct hv_ledger_verifier v;
+	struct hv_ledger_entry e;
+	struct hv_err err;
+	uint8_t leaf[32];
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	char *p;
+
+	assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &k, &err), HV_OK);
+	hv_ledger_signer_verifier(&k, &v);
+	fill(fx, &k, 45);
+	assert_int_equal(hv_ledger_get(fx->s, 12, &e, &err), HV_OK);
+	p = strstr((char *)e.entry, "\"n\":12}");
+	assert_non_null(p);
+	p[5] = '3';
+	hv_ledger_leaf_hash(e.entry, e.entry_len, leaf);
+	tamper(fx->db, "SELECT 1");
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "UPDATE ledger_entries SET entry = ?1, leaf_hash = ?2"
+					    " WHERE seq = 12",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, e.entry, (int)e.entry_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, leaf, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	hv_ledger_entry_release(&e);
+	expect_verify(fx, &v, HV_EINVAL,
+		      "ledger node (level 1, index 6, over entries 12 to 13) does not match");
+	hv_ledger_signer_wipe(&k);
+}
+
 /* A module's kind check is run for its entries, and its failure names the entry. */
 static int check_even(struct hv_store *s, int64_t seq, const char *ref, const char *body,
 		      size_t len, struct hv_err *err)
@@ -1029,11 +1122,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_verify_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_verify_deleted_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_verify_swapped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ledger_verify_checkpoint_byte, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ledger_verify_checkpoint_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_checkpoint_byte, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_checkpoint_root, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_verify_node_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_verify_kind_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_verify_kind_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_verify_entry_and_leaf_rehashed, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_committer, setup, teardown),
 	};
 
