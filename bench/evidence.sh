@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Evidence uploads through the real server (streamed to disk, SHA-256 while writing, fsync'd,
-# recorded with its ledger entry) beside the peer doing the same work by hand in the same run:
-# `sha256sum FILE; cp FILE COPY; sync COPY`. Prints MB/s of each and the ratio.
+# recorded with its ledger entry) beside the peer doing the same work by hand in the same run, in
+# one pass as haven does: `tee COPY <FILE | sha256sum; sync COPY`. Prints MB/s and the ratio.
 # Usage: bench/evidence.sh [HAVEN_BINARY] [SIZE_MB]   (a release build gives the real figures)
 set -euo pipefail
 HAVEN=${1:-build/haven}
@@ -35,8 +35,7 @@ rate() { python3 -c "print('%.0f' % ($SIZE_MB / ($2 - $1)))"; }
 # the files are read from the page cache in every run: read it once first
 sha256sum "$T/file" >/dev/null
 t0=$(now)
-sha256sum "$T/file" >/dev/null
-cp "$T/file" "$T/copy"
+tee "$T/copy" <"$T/file" | sha256sum >/dev/null
 sync "$T/copy"
 t1=$(now)
 peer=$(rate "$t0" "$t1")
@@ -44,7 +43,7 @@ rm -f "$T/copy"
 
 t0=$(now)
 curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/octet-stream' \
-	--data-binary "@$T/file" "$URL/api/v1/incidents/1/evidence?filename=raw.bin"
+	-X POST -T "$T/file" "$URL/api/v1/incidents/1/evidence?filename=raw.bin"
 t1=$(now)
 raw=$(rate "$t0" "$t1")
 
@@ -56,7 +55,7 @@ t1=$(now)
 multi=$(rate "$t0" "$t1")
 
 echo "evidence upload of $SIZE_MB MB (random bytes), one client, 127.0.0.1:"
-printf '  %-44s %6s MB/s\n' "peer: sha256sum + cp + sync" "$peer"
+printf '  %-44s %6s MB/s\n' "peer: tee COPY | sha256sum; sync" "$peer"
 printf '  %-44s %6s MB/s  (%.2fx the peer)\n' "haven: raw body, streamed, hashed, fsync'd" "$raw" \
 	"$(python3 -c "print($raw / $peer)")"
 printf '  %-44s %6s MB/s  (%.2fx the peer)\n' "haven: multipart/form-data" "$multi" \
