@@ -122,9 +122,8 @@ static int add_work_fn(struct hv_store *s, void *ctx, struct hv_err *err)
 /* A report goes through the server's group committer when it runs (one fsync per batch, and
  * checkpoints at most a second apart), else in its own transaction. Either way it is durable
  * before the answer. */
-static int add_report(struct hv_api_cases *cs, struct hv_store *s,
-		      const struct hv_incident_in *in, const char *author, int64_t now_ms,
-		      int64_t *id, struct hv_err *err)
+static int add_report(struct hv_api_cases *cs, struct hv_store *s, const struct hv_incident_in *in,
+		      const char *author, int64_t now_ms, int64_t *id, struct hv_err *err)
 {
 	struct hv_ledger_committer *c = hv_api_committer(cs->api);
 	struct add_work w = {.in = in, .author = author, .now_ms = now_ms, .nt = &cs->nt};
@@ -184,8 +183,7 @@ static void incident_update(struct hv_req *req, struct hv_resp *resp)
 	hv_err_clear(&err);
 	if (!path_id(req, resp, "id", &id) || !open_store(req, resp, &s))
 		return;
-	if ((rc = hv_incident_parse(req->arena, req->body, req->body_len, false, now, &in,
-				    &err)) ||
+	if ((rc = hv_incident_parse(req->arena, req->body, req->body_len, false, now, &in, &err)) ||
 	    (rc = hv_incident_update(s, id, &in, who(req), now, &entry, &err))) {
 		hv_incident_in_release(&in);
 		hv_api_fail(resp, rc, &err);
@@ -307,7 +305,8 @@ static int mp_end(void *ctx, struct hv_err *err)
 	if (u->in_redacts) {
 		u->redacts_buf[u->redacts_len] = '\0';
 		if (!hv_str_to_i64(hv_str_cstr(u->redacts_buf), &u->redacts) || u->redacts <= 0)
-			return hv_err_set(err, HV_EINVAL, "redacts: \"%.20s\" is not an evidence id",
+			return hv_err_set(err, HV_EINVAL,
+					  "redacts: \"%.20s\" is not an evidence id",
 					  u->redacts_buf);
 	}
 	u->in_file = u->in_redacts = false;
@@ -483,7 +482,8 @@ int hv_api_parse_case(struct hv_arena *a, const char *body, size_t len, bool is_
 						HV_API_CASE_MAX_INCIDENTS);
 				break;
 			}
-			out->incidents = hv_arena_calloc(a, json_array_size(v) + 1, sizeof(int64_t));
+			out->incidents =
+				hv_arena_calloc(a, json_array_size(v) + 1, sizeof(int64_t));
 			for (size_t i = 0; i < json_array_size(v); i++) {
 				json_t *e = json_array_get(v, i);
 
@@ -657,8 +657,8 @@ static void checklist(struct hv_req *req, struct hv_resp *resp)
 static const char *const limit_params[] = {"limit", NULL};
 static const char *const witness_params[] = {"witnesses", NULL};
 static const char *const upload_params[] = {"redacts", "filename", NULL};
-static const char *const checklist_params[] = {
-	"issuer", "signer", "form", "names_place_or_person", "dated", "lang", NULL};
+static const char *const checklist_params[] = {"issuer", "signer", "form", "names_place_or_person",
+					       "dated",	 "lang",   NULL};
 
 void hv_api_cases_free(struct hv_api_cases *c)
 {
@@ -692,8 +692,8 @@ static int page_file_report(void *ctx, struct hv_req *req, const char *json, siz
 
 /* The case page's button: the packet goes to $HAVEN_PACKET_DIR/case-ID-TIME, signed with the
  * ledger key in $HAVEN_LEDGER_KEY. */
-static int page_write_packet(void *ctx, struct hv_req *req, int64_t case_id, char *path,
-			     size_t cap, struct hv_err *err)
+static int page_write_packet(void *ctx, struct hv_req *req, int64_t case_id, char *path, size_t cap,
+			     struct hv_err *err)
 {
 	const char *dir = getenv("HAVEN_PACKET_DIR"), *key = getenv("HAVEN_LEDGER_KEY");
 	struct hv_ledger_signer k;
@@ -717,22 +717,85 @@ int hv_api_cases_register(struct hv_api *api, struct hv_router *r, struct hv_err
 {
 	struct hv_api_cases *c = hv_xcalloc(1, sizeof(*c));
 	const struct hv_route routes[] = {
-		{HV_POST, "/api/v1/incidents", ROLES_STAFF_LAW, NULL, incident_add, c},
-		{HV_GET, "/api/v1/incidents", ROLES_LAW, limit_params, incident_list, c},
-		{HV_GET, "/api/v1/incidents/{id}", ROLES_LAW, witness_params, incident_get, c},
-		{HV_POST, "/api/v1/incidents/{id}/entries", ROLES_STAFF_LAW, NULL, incident_update,
-		 c},
-		{HV_GET, "/api/v1/evidence/{id}", ROLES_LAW, NULL, evidence_get, c},
-		{HV_GET, "/api/v1/notices", ROLES_LAW, NULL, notices_list, c},
-		{HV_GET, "/api/v1/cases", ROLES_LAW, NULL, cases_list, c},
-		{HV_POST, "/api/v1/cases", ROLES_LAW, NULL, case_open, c},
-		{HV_GET, "/api/v1/cases/{id}", ROLES_LAW, NULL, case_get, c},
-		{HV_POST, "/api/v1/cases/{id}/events", ROLES_LAW, NULL, case_event, c},
-		{HV_GET, "/api/v1/dashboard", ROLES_LAW, NULL, dashboard, c},
-		{HV_GET, "/api/v1/checklist", HV_ROLES_STAFF_UP, checklist_params, checklist, c},
+		{.method = HV_POST,
+		 .pattern = "/api/v1/incidents",
+		 .roles = ROLES_STAFF_LAW,
+		 .params = NULL,
+		 .handler = incident_add,
+		 .ctx = c},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/incidents",
+		 .roles = ROLES_LAW,
+		 .params = limit_params,
+		 .handler = incident_list,
+		 .ctx = c},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/incidents/{id}",
+		 .roles = ROLES_LAW,
+		 .params = witness_params,
+		 .handler = incident_get,
+		 .ctx = c},
+		{.method = HV_POST,
+		 .pattern = "/api/v1/incidents/{id}/entries",
+		 .roles = ROLES_STAFF_LAW,
+		 .params = NULL,
+		 .handler = incident_update,
+		 .ctx = c},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/evidence/{id}",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = evidence_get,
+		 .ctx = c},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/notices",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = notices_list,
+		 .ctx = c},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/cases",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = cases_list,
+		 .ctx = c},
+		{.method = HV_POST,
+		 .pattern = "/api/v1/cases",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = case_open,
+		 .ctx = c},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/cases/{id}",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = case_get,
+		 .ctx = c},
+		{.method = HV_POST,
+		 .pattern = "/api/v1/cases/{id}/events",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = case_event,
+		 .ctx = c},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/dashboard",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = dashboard,
+		 .ctx = c},
+		{.method = HV_GET,
+		 .pattern = "/api/v1/checklist",
+		 .roles = HV_ROLES_STAFF_UP,
+		 .params = checklist_params,
+		 .handler = checklist,
+		 .ctx = c},
 	};
-	const struct hv_route upload = {HV_POST, "/api/v1/incidents/{id}/evidence",
-					ROLES_STAFF_LAW, upload_params, evidence_upload, c};
+	const struct hv_route upload = {.method = HV_POST,
+					.pattern = "/api/v1/incidents/{id}/evidence",
+					.roles = ROLES_STAFF_LAW,
+					.params = upload_params,
+					.handler = evidence_upload,
+					.ctx = c};
 	int rc;
 
 	c->api = api;

@@ -17,9 +17,9 @@
 #include "core/json.h"
 #include "store/store.h"
 
-#define HV_INCIDENT_TEXT_MAX  20000 /* bytes of a free-text field */
-#define HV_INCIDENT_BODY_MAX  (256 * 1024)
-#define HV_INCIDENT_DOCS_MAX  16
+#define HV_INCIDENT_TEXT_MAX	  20000 /* bytes of a free-text field */
+#define HV_INCIDENT_BODY_MAX	  (256 * 1024)
+#define HV_INCIDENT_DOCS_MAX	  16
 #define HV_INCIDENT_WITNESSES_MAX 32
 
 /* The incident types of the order. */
@@ -40,9 +40,9 @@ struct hv_incident_in {
 	int64_t property_id;
 	bool has_location;
 	double lat, lon;
-	const char *address; /* NULL: none */
-	const char *type;    /* NULL: none (an update) */
-	int64_t occurred_ms; /* 0: none */
+	const char *address;   /* NULL: none */
+	const char *type;      /* NULL: none (an update) */
+	int64_t occurred_ms;   /* 0: none */
 	struct hv_buf data;    /* canonical JSON of the report's fields (owned: release) */
 	struct hv_buf witness; /* canonical JSON of the witnesses, "" when none (owned) */
 };
@@ -57,8 +57,8 @@ void hv_incident_in_release(struct hv_incident_in *in);
 
 /* Where notices of a new report go; NULL members: that channel is off. */
 struct hv_notice_targets {
-	const char *email;   /* the law department's address */
-	const char *webhook; /* a URL */
+	const char *email;	/* the law department's address */
+	const char *webhook;	/* a URL */
 	const char *public_url; /* base of the link in a notice ("" or NULL: a relative link) */
 };
 
@@ -70,9 +70,9 @@ int hv_incident_add(struct hv_store *s, const struct hv_incident_in *in, const c
 		    struct hv_err *err);
 /* The same inside the caller's open transaction (the server's group committer): nothing is
  * committed or rolled back here. */
-int hv_incident_add_in_tx(struct hv_store *s, const struct hv_incident_in *in,
-			  const char *author, int64_t now_ms, const struct hv_notice_targets *nt,
-			  int64_t *id, struct hv_err *err);
+int hv_incident_add_in_tx(struct hv_store *s, const struct hv_incident_in *in, const char *author,
+			  int64_t now_ms, const struct hv_notice_targets *nt, int64_t *id,
+			  struct hv_err *err);
 /* Adds an update entry (and witnesses when given) to incident id. HV_ENOENT naming the id. */
 int hv_incident_update(struct hv_store *s, int64_t id, const struct hv_incident_in *in,
 		       const char *author, int64_t now_ms, int64_t *entry_id, struct hv_err *err);
@@ -84,8 +84,7 @@ int hv_incident_update(struct hv_store *s, int64_t id, const struct hv_incident_
 int hv_incident_json(struct hv_store *s, int64_t id, bool with_witnesses, const char *reader,
 		     const char *role, int64_t now_ms, struct hv_json *w, struct hv_err *err);
 /* Writes the newest limit incidents (0: all) as a JSON array of summaries. */
-int hv_incident_list_json(struct hv_store *s, int64_t limit, struct hv_json *w,
-			  struct hv_err *err);
+int hv_incident_list_json(struct hv_store *s, int64_t limit, struct hv_json *w, struct hv_err *err);
 
 /* HV_OK when incident id exists; HV_ENOENT naming it otherwise. */
 int hv_cases_incident_exists(struct hv_store *s, int64_t id, struct hv_err *err);
@@ -110,9 +109,8 @@ int hv_evidence_add(struct hv_store *s, const struct hv_evidence_in *in, const c
 		    int64_t now_ms, int64_t *id, struct hv_err *err);
 /* Streams the file at path into the evidence folder (never whole in memory) and records it as
  * evidence of incident_id. HV_ENOENT / HV_EIO naming the path. */
-int hv_evidence_add_file(struct hv_store *s, int64_t incident_id, const char *path,
-			 int64_t redacts, const char *uploader, int64_t now_ms, int64_t *id,
-			 struct hv_err *err);
+int hv_evidence_add_file(struct hv_store *s, int64_t incident_id, const char *path, int64_t redacts,
+			 const char *uploader, int64_t now_ms, int64_t *id, struct hv_err *err);
 /* Writes evidence id as JSON. */
 int hv_evidence_json(struct hv_store *s, int64_t id, struct hv_json *w, struct hv_err *err);
 /* The evidence folder for a store (beside its file). */

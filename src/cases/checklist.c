@@ -8,8 +8,8 @@
 
 #include "core/banned.h"
 
-#define DAY_MS		     (24 * 3600 * 1000LL)
-#define SEARCH_WARRANT_DAYS  14 /* Fed. R. Crim. P. 41(e)(2)(A): executed within 14 days */
+#define DAY_MS		    (24 * 3600 * 1000LL)
+#define SEARCH_WARRANT_DAYS 14 /* Fed. R. Crim. P. 41(e)(2)(A): executed within 14 days */
 
 static void set(struct hv_warrant_result *r, enum hv_warrant_answer a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -72,7 +72,8 @@ static void court_form(const struct hv_warrant_doc *d, struct hv_warrant_result 
 	}
 	if (!d->dated_ms) {
 		set(r, HV_WARRANT_UNCLEAR,
-		    "Form %s is signed by a judge, but no date can be read. Call the law department.",
+		    "Form %s is signed by a judge, but no date can be read. Call the law "
+		    "department.",
 		    f);
 		return;
 	}
@@ -97,7 +98,8 @@ void hv_checklist_classify(const struct hv_warrant_doc *d, struct hv_warrant_res
 	switch (d->form) {
 	case HV_FORM_I247A:
 		set(r, HV_WARRANT_DETAINER,
-		    "Form I-247A is an immigration detainer: a request from DHS to hold a person. It "
+		    "Form I-247A is an immigration detainer: a request from DHS to hold a person. "
+		    "It "
 		    "is not a warrant and does not authorise entry.");
 		return;
 	case HV_FORM_I200:
@@ -105,13 +107,15 @@ void hv_checklist_classify(const struct hv_warrant_doc *d, struct hv_warrant_res
 	case HV_FORM_I138:
 		if (d->issuer == HV_ISSUER_COURT || d->signer == HV_SIGNER_JUDGE) {
 			set(r, HV_WARRANT_UNCLEAR,
-			    "Form %s is a DHS form, but it is shown as issued or signed by a court. "
+			    "Form %s is a DHS form, but it is shown as issued or signed by a "
+			    "court. "
 			    "Call the law department.",
 			    form_name(d->form));
 			return;
 		}
 		set(r, HV_WARRANT_ADMINISTRATIVE,
-		    "Form %s is issued by DHS and signed by an immigration officer, not a judge. It "
+		    "Form %s is issued by DHS and signed by an immigration officer, not a judge. "
+		    "It "
 		    "does not by itself authorise entry into non-public areas without consent.",
 		    form_name(d->form));
 		return;
@@ -128,7 +132,8 @@ void hv_checklist_classify(const struct hv_warrant_doc *d, struct hv_warrant_res
 	}
 	if (d->signer == HV_SIGNER_IMMIGRATION_OFFICER && d->issuer != HV_ISSUER_COURT) {
 		set(r, HV_WARRANT_ADMINISTRATIVE,
-		    "Signed by an immigration officer, not a judge. It does not by itself authorise "
+		    "Signed by an immigration officer, not a judge. It does not by itself "
+		    "authorise "
 		    "entry into non-public areas without consent.");
 		return;
 	}
@@ -224,7 +229,7 @@ bool hv_checklist_parse_signer(const char *s, enum hv_signer *out)
 bool hv_checklist_parse_form(const char *s, enum hv_form *out)
 {
 	static const struct name_val t[] = {
-		{"AO93", HV_FORM_AO93},	  {"AO442", HV_FORM_AO442}, {"I-200", HV_FORM_I200},
+		{"AO93", HV_FORM_AO93},	  {"AO442", HV_FORM_AO442},  {"I-200", HV_FORM_I200},
 		{"I-205", HV_FORM_I205},  {"I-247A", HV_FORM_I247A}, {"I-138", HV_FORM_I138},
 		{"other", HV_FORM_OTHER},
 	};
@@ -261,13 +266,13 @@ static const char *const script_es[] = {
 };
 
 static const char *const notes_en[] = {
-	"Names as stated", "Badge numbers", "Time", "Areas entered", "Items taken",
-	"Emergency claimed",
+	"Names as stated", "Badge numbers", "Time",
+	"Areas entered",   "Items taken",   "Emergency claimed",
 };
 
 static const char *const notes_es[] = {
-	"Nombres tal como se dijeron", "Números de placa", "Hora", "Áreas en las que entraron",
-	"Objetos que se llevaron", "Emergencia alegada",
+	"Nombres tal como se dijeron", "Números de placa",	  "Hora",
+	"Áreas en las que entraron",   "Objetos que se llevaron", "Emergencia alegada",
 };
 
 const char *const *hv_checklist_script(const char *lang, size_t *n)

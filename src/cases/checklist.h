@@ -18,9 +18,9 @@ enum hv_issuer {
 
 enum hv_signer {
 	HV_SIGNER_UNKNOWN,
-	HV_SIGNER_JUDGE,	   /* a judge or magistrate judge */
+	HV_SIGNER_JUDGE,	       /* a judge or magistrate judge */
 	HV_SIGNER_IMMIGRATION_OFFICER, /* an immigration officer or agent */
-	HV_SIGNER_NONE,	   /* not signed */
+	HV_SIGNER_NONE,		       /* not signed */
 };
 
 enum hv_form {

@@ -128,8 +128,8 @@ static void read_time(const struct tiff *t, const struct ifd_entry *e, struct hv
 		if (sep ? !(c == ':' || c == ' ') : !(c >= '0' && c <= '9'))
 			return;
 	}
-	snprintf(buf, sizeof(buf), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", s, s + 5, s + 8, s + 11,
-		 s + 14, s + 17);
+	snprintf(buf, sizeof(buf), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", s, s + 5, s + 8, s + 11, s + 14,
+		 s + 17);
 	memcpy(out->time, buf, sizeof(buf));
 	out->has_time = true;
 }
@@ -263,8 +263,8 @@ int hv_exif_parse(const uint8_t *p, size_t len, struct hv_exif *out, struct hv_e
 		size_t seg;
 
 		if (p[off] != 0xff)
-			return hv_err_set(err, HV_EFORMAT, "JPEG segment at offset %zu has no marker",
-					  off);
+			return hv_err_set(err, HV_EFORMAT,
+					  "JPEG segment at offset %zu has no marker", off);
 		marker = p[off + 1];
 		if (marker == 0xff) {
 			off++; /* fill byte */

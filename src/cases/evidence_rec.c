@@ -168,7 +168,8 @@ int hv_evidence_add(struct hv_store *s, const struct hv_evidence_in *in, const c
 					in->redacts);
 		else if (rc == HV_OK && orig_incident != in->incident_id)
 			rc = hv_err_set(err, HV_EINVAL,
-					"redacts: evidence %" PRId64 " belongs to incident %" PRId64,
+					"redacts: evidence %" PRId64
+					" belongs to incident %" PRId64,
 					in->redacts, orig_incident);
 	}
 	if (rc == HV_OK && (rc = hv_store_evidence_add(s, &r, &r.id, err)) == HV_OK) {
@@ -187,12 +188,11 @@ out:
 	return rc;
 }
 
-int hv_evidence_add_file(struct hv_store *s, int64_t incident_id, const char *path,
-			 int64_t redacts, const char *uploader, int64_t now_ms, int64_t *id,
-			 struct hv_err *err)
+int hv_evidence_add_file(struct hv_store *s, int64_t incident_id, const char *path, int64_t redacts,
+			 const char *uploader, int64_t now_ms, int64_t *id, struct hv_err *err)
 {
-	struct hv_evidence_in in = {.incident_id = incident_id, .filename = path,
-				    .redacts = redacts};
+	struct hv_evidence_in in = {
+		.incident_id = incident_id, .filename = path, .redacts = redacts};
 	struct hv_blob_writer *w = NULL;
 	struct hv_blobs *blobs = NULL;
 	char dir[4096], sha[HV_SHA256_HEX_LEN];
@@ -210,13 +210,13 @@ int hv_evidence_add_file(struct hv_store *s, int64_t incident_id, const char *pa
 		goto out;
 	}
 	if ((rc = hv_evidence_dir(s, dir, sizeof(dir), err)) ||
-	    (rc = hv_blobs_open(dir, &blobs, err)) ||
-	    (rc = hv_blob_writer_new(blobs, 0, &w, err)))
+	    (rc = hv_blobs_open(dir, &blobs, err)) || (rc = hv_blob_writer_new(blobs, 0, &w, err)))
 		goto out;
 	while ((n = fread(buf, 1, 1 << 16, f)) > 0) {
 		if (head_len < HV_EVIDENCE_HEAD_MAX) {
-			size_t k = HV_EVIDENCE_HEAD_MAX - head_len < n ? HV_EVIDENCE_HEAD_MAX - head_len
-								       : n;
+			size_t k = HV_EVIDENCE_HEAD_MAX - head_len < n
+					   ? HV_EVIDENCE_HEAD_MAX - head_len
+					   : n;
 
 			memcpy(head + head_len, buf, k);
 			head_len += k;
@@ -301,8 +301,8 @@ int hv_cases_check_evidence(struct hv_store *s, int64_t seq, const char *ref, co
 	rc = hv_store_evidence_each(s, id, 0, ev_check_fn, &c, err);
 	if (rc == HV_ENOENT)
 		rc = hv_err_set(err, HV_EINVAL,
-				"evidence row %" PRId64 " (ledger entry %" PRId64 ") is missing", id,
-				seq);
+				"evidence row %" PRId64 " (ledger entry %" PRId64 ") is missing",
+				id, seq);
 	if (rc == HV_OK)
 		rc = hv_cases_compare(&b, body, len, "evidence", id, seq, err);
 	if (rc == HV_OK && (rc = hv_evidence_dir(s, dir, sizeof(dir), err)) == HV_OK &&
@@ -316,7 +316,8 @@ int hv_cases_check_evidence(struct hv_store *s, int64_t seq, const char *ref, co
 			rc = hv_err_prefix(err, HV_EINVAL, "evidence %" PRId64, id);
 		else if ((int64_t)flen != c.size)
 			rc = hv_err_set(err, HV_EINVAL,
-					"evidence %" PRId64 ": file is %llu bytes, recorded %" PRId64,
+					"evidence %" PRId64
+					": file is %llu bytes, recorded %" PRId64,
 					id, (unsigned long long)flen, c.size);
 	}
 	hv_blobs_free(blobs);

@@ -20,8 +20,8 @@
 
 #include "core/banned.h"
 
-static const char *const types[] = {"staging", "processing", "operations-base", "entry",
-				    "attempted-entry", "other"};
+static const char *const types[] = {"staging", "processing",	  "operations-base",
+				    "entry",   "attempted-entry", "other"};
 
 bool hv_incident_type_valid(const char *type)
 {
@@ -72,7 +72,7 @@ static int count_value(json_t *v, const char *name, int64_t *out, struct hv_err 
 static int document(json_t *d, size_t i, int64_t now_ms, struct hv_json *w, struct hv_err *err)
 {
 	static const char *const keys[] = {"issuer", "signer", "form", "names_place_or_person",
-					   "dated", "note"};
+					   "dated",  "note"};
 	struct hv_warrant_doc doc = {.now_ms = now_ms};
 	struct hv_warrant_result res;
 	const char *vals[6] = {0};
@@ -90,8 +90,8 @@ static int document(json_t *d, size_t i, int64_t now_ms, struct hv_json *w, stru
 		for (k = 0; k < 6 && strcmp(keys[k], key); k++)
 			;
 		if (k == 6)
-			return hv_err_set(err, HV_EINVAL, "documents[%zu]: unknown member \"%.64s\"",
-					  i, key);
+			return hv_err_set(err, HV_EINVAL,
+					  "documents[%zu]: unknown member \"%.64s\"", i, key);
 		snprintf(name, sizeof(name), "documents[%zu].%s", i, key);
 		if ((rc = text_value(v, name, k == 5 ? HV_INCIDENT_TEXT_MAX : 64, &vals[k], err)))
 			return rc;
@@ -107,10 +107,11 @@ static int document(json_t *d, size_t i, int64_t now_ms, struct hv_json *w, stru
 				  "immigration-officer, none or unknown",
 				  i, vals[1]);
 	if (!hv_checklist_parse_form(vals[2], &doc.form))
-		return hv_err_set(err, HV_EINVAL,
-				  "documents[%zu].form: \"%.64s\" is not AO93, AO442, I-200, I-205, "
-				  "I-247A, I-138, other or unknown",
-				  i, vals[2]);
+		return hv_err_set(
+			err, HV_EINVAL,
+			"documents[%zu].form: \"%.64s\" is not AO93, AO442, I-200, I-205, "
+			"I-247A, I-138, other or unknown",
+			i, vals[2]);
 	if (!hv_checklist_parse_named(vals[3], &doc.place_or_person))
 		return hv_err_set(err, HV_EINVAL,
 				  "documents[%zu].names_place_or_person: \"%.64s\" is not yes, no "
@@ -169,7 +170,8 @@ static int witnesses(json_t *arr, struct hv_buf *out, struct hv_err *err)
 				;
 			if (k == 3)
 				return hv_err_set(err, HV_EINVAL,
-						  "witnesses[%zu]: unknown member \"%.64s\"", i, key);
+						  "witnesses[%zu]: unknown member \"%.64s\"", i,
+						  key);
 			snprintf(name, sizeof(name), "witnesses[%zu].%s", i, key);
 			if ((rc = text_value(v, name, k == 2 ? HV_INCIDENT_TEXT_MAX : 256, &vals[k],
 					     err)))
@@ -189,9 +191,8 @@ static int witnesses(json_t *arr, struct hv_buf *out, struct hv_err *err)
 }
 
 /* The free-text members, written in this order into the canonical data. */
-static const char *const text_keys[] = {"text",		  "names_badges", "areas_entered",
-					"items_taken",	  "emergency_claimed",
-					"staff_actions"};
+static const char *const text_keys[] = {"text",	       "names_badges",	    "areas_entered",
+					"items_taken", "emergency_claimed", "staff_actions"};
 #define N_TEXT (sizeof(text_keys) / sizeof(text_keys[0]))
 
 static int find_text(const char *key)
@@ -243,8 +244,9 @@ int hv_incident_parse(struct hv_arena *a, const char *body, size_t len, bool is_
 		} else if (strcmp(key, "location") == 0) {
 			json_t *lat = json_object_get(v, "lat"), *lon = json_object_get(v, "lon");
 
-			if (!json_is_object(v) || json_object_size(v) != 2 || !json_is_number(lat) ||
-			    !json_is_number(lon) || fabs(json_number_value(lat)) > 90.0 ||
+			if (!json_is_object(v) || json_object_size(v) != 2 ||
+			    !json_is_number(lat) || !json_is_number(lon) ||
+			    fabs(json_number_value(lat)) > 90.0 ||
 			    fabs(json_number_value(lon)) > 180.0) {
 				rc = hv_err_set(err, HV_EINVAL,
 						"location: {\"lat\": -90..90, \"lon\": -180..180} "
@@ -280,8 +282,9 @@ int hv_incident_parse(struct hv_arena *a, const char *body, size_t len, bool is_
 			}
 		} else if (strcmp(key, "agencies") == 0) {
 			if (!json_is_array(v) || json_array_size(v) > 16) {
-				rc = hv_err_set(err, HV_EINVAL,
-						"agencies: an array of at most 16 strings is expected");
+				rc = hv_err_set(
+					err, HV_EINVAL,
+					"agencies: an array of at most 16 strings is expected");
 				goto out;
 			}
 			for (size_t i = 0; i < json_array_size(v); i++) {
@@ -331,7 +334,9 @@ int hv_incident_parse(struct hv_arena *a, const char *body, size_t len, bool is_
 	} else if (in->type || in->occurred_ms || in->has_property) {
 		rc = hv_err_set(err, HV_EINVAL,
 				"%s: an update cannot change it (add a note in text instead)",
-				in->type ? "type" : in->occurred_ms ? "occurred" : "property_id");
+				in->type	  ? "type"
+				: in->occurred_ms ? "occurred"
+						  : "property_id");
 		goto out;
 	}
 	hv_json_init(&w, &in->data, false);
@@ -523,10 +528,8 @@ static int add_entry(struct hv_store *s, const struct incident_core *c, int64_t 
 static int add_witnesses(struct hv_store *s, int64_t incident_id, const char *data,
 			 const char *author, int64_t now_ms, struct hv_err *err)
 {
-	struct hv_witness_rec r = {.incident_id = incident_id,
-				   .author = author,
-				   .data = data,
-				   .recorded_ms = now_ms};
+	struct hv_witness_rec r = {
+		.incident_id = incident_id, .author = author, .data = data, .recorded_ms = now_ms};
 	struct hv_buf b;
 	char ref[64];
 	int rc;
@@ -543,18 +546,17 @@ static int add_witnesses(struct hv_store *s, int64_t incident_id, const char *da
 	return rc;
 }
 
-int hv_incident_add_in_tx(struct hv_store *s, const struct hv_incident_in *in,
-			  const char *author, int64_t now_ms, const struct hv_notice_targets *nt,
-			  int64_t *id, struct hv_err *err)
+int hv_incident_add_in_tx(struct hv_store *s, const struct hv_incident_in *in, const char *author,
+			  int64_t now_ms, const struct hv_notice_targets *nt, int64_t *id,
+			  struct hv_err *err)
 {
 	struct hv_incident_rec r = {.property_id = in->property_id,
 				    .type = in->type,
 				    .occurred_ms = in->occurred_ms,
 				    .reporter = author,
 				    .created_ms = now_ms};
-	struct incident_core c = {.found = true,
-				  .property_id = in->property_id,
-				  .occurred_ms = in->occurred_ms};
+	struct incident_core c = {
+		.found = true, .property_id = in->property_id, .occurred_ms = in->occurred_ms};
 	struct hv_property p = {0};
 	int rc;
 
@@ -791,8 +793,7 @@ static int summary_json(void *ctx, const struct hv_incident_rec *r)
 	return 0;
 }
 
-int hv_incident_list_json(struct hv_store *s, int64_t limit, struct hv_json *w,
-			  struct hv_err *err)
+int hv_incident_list_json(struct hv_store *s, int64_t limit, struct hv_json *w, struct hv_err *err)
 {
 	int rc;
 
@@ -914,8 +915,9 @@ static int check_read(struct hv_store *s, int64_t seq, const char *ref, const ch
 	int rc = HV_OK;
 
 	if (!json_is_string(rec) || !ref || strcmp(json_string_value(rec), ref) != 0)
-		rc = hv_err_set(err, HV_EINVAL, "ledger entry %" PRId64 ": a read entry that does "
-						"not name its record",
+		rc = hv_err_set(err, HV_EINVAL,
+				"ledger entry %" PRId64 ": a read entry that does "
+				"not name its record",
 				seq);
 	json_decref(root);
 	return rc;
@@ -924,8 +926,10 @@ static int check_read(struct hv_store *s, int64_t seq, const char *ref, const ch
 int hv_cases_register_kinds(struct hv_err *err)
 {
 	static const struct hv_ledger_kind kinds[] = {
-		{"incident", check_incident}, {"witness", check_witness},
-		{"evidence", hv_cases_check_evidence}, {"case", hv_cases_check_case},
+		{"incident", check_incident},
+		{"witness", check_witness},
+		{"evidence", hv_cases_check_evidence},
+		{"case", hv_cases_check_case},
 		{"read", check_read},
 	};
 	int rc;

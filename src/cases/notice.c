@@ -49,8 +49,8 @@ int hv_cases_notices_queue(struct hv_store *s, int64_t incident_id, const char *
 
 	if (!nt || ((!nt->email || !*nt->email) && (!nt->webhook || !*nt->webhook)))
 		return HV_OK;
-	snprintf(link, sizeof(link), "%s/incidents/%" PRId64,
-		 nt->public_url ? nt->public_url : "", incident_id);
+	snprintf(link, sizeof(link), "%s/incidents/%" PRId64, nt->public_url ? nt->public_url : "",
+		 incident_id);
 	hv_time_format_iso(now_ms, when, sizeof(when));
 	hv_buf_init(&b, 0);
 	if (nt->email && *nt->email) {
@@ -111,8 +111,8 @@ static size_t discard_cb(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-static int send_mail(const struct hv_notice_config *cfg, const struct hv_notice_rec *r,
-		     char *why, size_t cap)
+static int send_mail(const struct hv_notice_config *cfg, const struct hv_notice_rec *r, char *why,
+		     size_t cap)
 {
 	struct curl_slist *rcpt = NULL;
 	struct hv_buf msg;
@@ -166,8 +166,9 @@ static int send_webhook(const struct hv_notice_config *cfg, const struct hv_noti
 	int rc = HV_OK;
 
 	if (!cfg->webhook_secret || !*cfg->webhook_secret) {
-		snprintf(why, cap, "no webhook secret configured (HAVEN_WEBHOOK_SECRET): "
-				   "unsigned webhooks are not sent");
+		snprintf(why, cap,
+			 "no webhook secret configured (HAVEN_WEBHOOK_SECRET): "
+			 "unsigned webhooks are not sent");
 		return HV_EINVAL;
 	}
 	/* The body carries its own time ("filed"); the signature covers the exact body bytes. */
@@ -247,7 +248,7 @@ int hv_notice_deliver_due(struct hv_store *s, const struct hv_notice_config *cfg
 		int sr;
 
 		sr = strcmp(d->channel, "email") == 0 ? send_mail(cfg, &r, why, sizeof(why))
-						       : send_webhook(cfg, &r, why, sizeof(why));
+						      : send_webhook(cfg, &r, why, sizeof(why));
 		if (sr) {
 			unsigned base = cfg->base_backoff_ms ? cfg->base_backoff_ms : 1000;
 			int64_t n = d->n_attempts + 1;
@@ -282,9 +283,9 @@ static int list_fn(void *ctx, const struct hv_notice_rec *r)
 {
 	struct hv_json *w = ctx;
 	char when[HV_TIME_ISO_MAX];
-	const char *state = r->sent ? "sent"
+	const char *state = r->sent				     ? "sent"
 			    : (r->n_attempts > 0 && r->next_ms == 0) ? "failed"
-								      : "pending";
+								     : "pending";
 
 	hv_json_obj_begin(w);
 	hv_json_key(w, "id");

@@ -85,10 +85,10 @@ static int event_fn(void *ctx, const struct hv_case_event_rec *r)
 	if ((p->rc = add_ref(p, "case_event:%" PRId64, r->id, NULL)))
 		return 1;
 	hv_time_format_iso(r->recorded_ms, when, sizeof(when));
-	hv_buf_addf(&p->text, "  %s  %s%s%s%s%s%s%s by %s\n", when, r->kind,
-		    r->state ? " " : "", r->state ? r->state : "",
-		    r->referred_to ? " to " : "", r->referred_to ? r->referred_to : "",
-		    r->outcome ? ": " : "", r->outcome ? r->outcome : "", r->author);
+	hv_buf_addf(&p->text, "  %s  %s%s%s%s%s%s%s by %s\n", when, r->kind, r->state ? " " : "",
+		    r->state ? r->state : "", r->referred_to ? " to " : "",
+		    r->referred_to ? r->referred_to : "", r->outcome ? ": " : "",
+		    r->outcome ? r->outcome : "", r->author);
 	if (r->incident_id) {
 		for (size_t i = 0; i < p->n_incs; i++)
 			if (p->incs[i].id == r->incident_id)
@@ -160,7 +160,8 @@ static int ev_fn(void *ctx, const struct hv_evidence_rec *r)
 	snprintf(e->media, sizeof(e->media), "%s", r->media_type);
 	/* a safe file name: the id, then the original name's letters, digits, '.', '-', '_' */
 	{
-		size_t n = (size_t)snprintf(e->name, sizeof(e->name), "evidence/%" PRId64 "-", r->id);
+		size_t n =
+			(size_t)snprintf(e->name, sizeof(e->name), "evidence/%" PRId64 "-", r->id);
 		const char *f = r->filename ? r->filename : "file";
 
 		for (; *f && n + 1 < sizeof(e->name) && n < 120; f++) {
@@ -176,7 +177,8 @@ static int ev_fn(void *ctx, const struct hv_evidence_rec *r)
 		if (strstr(e->name, ".."))
 			snprintf(e->name, sizeof(e->name), "evidence/%" PRId64 "-file", r->id);
 	}
-	hv_buf_addf(&p->text, "  evidence %" PRId64 ": %s, %" PRId64 " bytes, %s%s%s\n    SHA-256 %s\n",
+	hv_buf_addf(&p->text,
+		    "  evidence %" PRId64 ": %s, %" PRId64 " bytes, %s%s%s\n    SHA-256 %s\n",
 		    r->id, r->media_type, r->size, e->name + 9, r->redacts ? ", redacted copy" : "",
 		    r->exif_time ? "" : "", r->sha256);
 	return 0;
@@ -213,7 +215,8 @@ static int sign_fn(void *ctx, int64_t seq, const void *entry, size_t len)
 						sizeof(*p->sign_seqs));
 			p->sign_seqs[p->n_signs++] = seq;
 			hv_buf_addf(&p->text,
-				    "  ledger %" PRId64 ": sign %s at property %" PRId64 ": %s %s\n",
+				    "  ledger %" PRId64 ": sign %s at property %" PRId64
+				    ": %s %s\n",
 				    seq, serial ? serial : "?", pid, ev ? ev : "?", at ? at : "");
 			break;
 		}
@@ -318,8 +321,9 @@ static int checkpoint(struct hv_store *s, int64_t case_id, const struct hv_ledge
 	int rc;
 
 	snprintf(record, sizeof(record), "case:%" PRId64 "/packet", case_id);
-	snprintf(body, sizeof(body), "{\"record\":\"%s\",\"reader\":\"packet\",\"role\":\"law\","
-				     "\"at_ms\":%" PRId64 "}",
+	snprintf(body, sizeof(body),
+		 "{\"record\":\"%s\",\"reader\":\"packet\",\"role\":\"law\","
+		 "\"at_ms\":%" PRId64 "}",
 		 record, now_ms);
 	if ((rc = hv_store_begin(s, err)))
 		return rc;
@@ -407,7 +411,8 @@ int hv_packet_write(struct hv_store *s, int64_t case_id, const char *dir,
 			goto out;
 		if (strcmp(hex, p.evs[i].sha) != 0) {
 			rc = hv_err_set(err, HV_EINVAL,
-					"evidence %" PRId64 ": the stored file %s no longer has its "
+					"evidence %" PRId64
+					": the stored file %s no longer has its "
 					"recorded SHA-256",
 					p.evs[i].id, from);
 			goto out;

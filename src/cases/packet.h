@@ -16,10 +16,10 @@
 #include "ledger/checkpoint.h"
 #include "store/store.h"
 
-#define HV_PACKET_FORMAT "haven-packet/1"
+#define HV_PACKET_FORMAT       "haven-packet/1"
 #define HV_PACKET_MANIFEST_MAX (64u << 20)
-#define HV_PACKET_MAX_FILES 10000
-#define HV_PACKET_MAX_ENTRIES 100000
+#define HV_PACKET_MAX_FILES    10000
+#define HV_PACKET_MAX_ENTRIES  100000
 
 /* Writes the packet of case id into dir (created; refused when it exists and is not empty).
  * Signs a checkpoint of the current tree with signer inside a store transaction, then proves

@@ -125,8 +125,8 @@ static int check_entries(json_t *arr, const struct hv_ledger_checkpoint *cp, str
 					  i);
 		if (seq < 0 || seq >= cp->size)
 			return hv_err_set(err, HV_EINVAL,
-					  "entry %" PRId64 ": outside the checkpoint's tree of %" PRId64
-					  " entries",
+					  "entry %" PRId64
+					  ": outside the checkpoint's tree of %" PRId64 " entries",
 					  seq, cp->size);
 		bytes = hv_xmalloc(strlen(b64) + 1);
 		if (hv_base64_decode(b64, strlen(b64), bytes, strlen(b64) + 1, &n, err)) {
@@ -135,8 +135,8 @@ static int check_entries(json_t *arr, const struct hv_ledger_checkpoint *cp, str
 					  seq);
 		}
 		rc = hv_ledger_entry_parse(bytes, n, &f, out[i].kind, out[i].ref, err);
-		if (rc == HV_OK && (f.seq != seq || strcmp(out[i].kind, kind) ||
-				    strcmp(out[i].ref, ref))) {
+		if (rc == HV_OK &&
+		    (f.seq != seq || strcmp(out[i].kind, kind) || strcmp(out[i].ref, ref))) {
 			rc = hv_err_set(err, HV_EINVAL,
 					"entry %" PRId64 ": its bytes say seq %" PRId64
 					", kind %s, ref %s; the manifest says %s %s",
@@ -155,7 +155,8 @@ static int check_entries(json_t *arr, const struct hv_ledger_checkpoint *cp, str
 				if (b64_hash(json_is_string(ph) ? json_string_value(ph) : NULL,
 					     p.hash[k], err))
 					rc = hv_err_set(err, HV_EFORMAT,
-							"entry %" PRId64 ": proof[%d] is not a base64 "
+							"entry %" PRId64
+							": proof[%d] is not a base64 "
 							"SHA-256",
 							seq, k);
 			}
@@ -172,7 +173,8 @@ static int check_entries(json_t *arr, const struct hv_ledger_checkpoint *cp, str
 		for (size_t k = 0; k < i; k++)
 			if (out[k].seq == seq)
 				return hv_err_set(err, HV_EFORMAT,
-						  "manifest.json: entry %" PRId64 " listed twice", seq);
+						  "manifest.json: entry %" PRId64 " listed twice",
+						  seq);
 	}
 	return HV_OK;
 }
@@ -194,10 +196,11 @@ static int check_files(json_t *arr, struct pentry *ents, size_t n_ents,
 					  "expected",
 					  i);
 		if (!path_ok(path))
-			return hv_err_set(err, HV_EINVAL,
-					  "manifest.json: files[%zu]: \"%.128s\" is not a path inside "
-					  "the packet",
-					  i, path);
+			return hv_err_set(
+				err, HV_EINVAL,
+				"manifest.json: files[%zu]: \"%.128s\" is not a path inside "
+				"the packet",
+				i, path);
 		for (size_t k = 0; k < m->n_files; k++)
 			if (strcmp(m->files[k].path, path) == 0)
 				return hv_err_set(err, HV_EFORMAT,
@@ -214,20 +217,23 @@ static int check_files(json_t *arr, struct pentry *ents, size_t n_ents,
 
 			if (!get_i64(f, "evidence_id", &ev) || ev <= 0)
 				return hv_err_set(err, HV_EFORMAT,
-						  "manifest.json: %s: evidence_id is not an id", path);
+						  "manifest.json: %s: evidence_id is not an id",
+						  path);
 			snprintf(ref, sizeof(ref), "evidence:%" PRId64, ev);
 			e = find_ref(ents, n_ents, ref);
 			if (!e || !e->body)
-				return hv_err_set(err, HV_EINVAL,
-						  "%s: no proven ledger entry records evidence %" PRId64,
-						  path, ev);
+				return hv_err_set(
+					err, HV_EINVAL,
+					"%s: no proven ledger entry records evidence %" PRId64,
+					path, ev);
 			esha = get_str(e->body, "sha256");
 			if (!esha || strcmp(esha, sha) != 0 || !get_i64(e->body, "size", &esize) ||
 			    esize != size)
-				return hv_err_set(err, HV_EINVAL,
-						  "%s: its hash or size is not what ledger entry %" PRId64
-						  " records for evidence %" PRId64,
-						  path, e->seq, ev);
+				return hv_err_set(
+					err, HV_EINVAL,
+					"%s: its hash or size is not what ledger entry %" PRId64
+					" records for evidence %" PRId64,
+					path, e->seq, ev);
 			pf->evidence_id = ev;
 		}
 	}
@@ -276,7 +282,8 @@ static int check_signs(json_t *incidents, json_t *signs, struct pentry *ents, si
 		    !get_i64(rep->body, "property_id", &v) || v != pid ||
 		    !(k = get_str(rep->body, "kind")) || strcmp(k, "report") != 0)
 			return hv_err_set(err, HV_EINVAL,
-					  "incident %" PRId64 ": entry %" PRId64 " is not its proven "
+					  "incident %" PRId64 ": entry %" PRId64
+					  " is not its proven "
 					  "report at property %" PRId64,
 					  id, rseq, pid);
 		for (size_t j = 0; j < n_ents && !preceded; j++) {
@@ -291,7 +298,8 @@ static int check_signs(json_t *incidents, json_t *signs, struct pentry *ents, si
 		if (!preceded)
 			return hv_err_set(err, HV_EINVAL,
 					  "incident %" PRId64 ": no sign installation entry for "
-					  "property %" PRId64 " precedes its report (entry %" PRId64 ")",
+					  "property %" PRId64 " precedes its report (entry %" PRId64
+					  ")",
 					  id, pid, rseq);
 		m->n_incidents++;
 	}
@@ -354,7 +362,8 @@ int hv_packet_check_manifest(const char *json, size_t len, const struct hv_ledge
 	}
 	if (cp.size != tree_size) {
 		rc = hv_err_set(err, HV_EINVAL,
-				"manifest.json: tree_size %" PRId64 " is not the checkpoint's %" PRId64,
+				"manifest.json: tree_size %" PRId64
+				" is not the checkpoint's %" PRId64,
 				tree_size, cp.size);
 		goto out;
 	}
@@ -456,16 +465,17 @@ int hv_packet_verify(const char *dir, const struct hv_ledger_verifier *keys, int
 			goto out;
 		}
 		if ((uint64_t)st.st_size != pf->size) {
-			rc = hv_err_set(err, HV_EINVAL,
-					"%s: changed (%lld bytes, the manifest says %llu)", pf->path,
-					(long long)st.st_size, (unsigned long long)pf->size);
+			rc = hv_err_set(
+				err, HV_EINVAL, "%s: changed (%lld bytes, the manifest says %llu)",
+				pf->path, (long long)st.st_size, (unsigned long long)pf->size);
 			goto out;
 		}
 		if ((rc = hv_sha256_file(path, hex, err)))
 			goto out;
 		if (strcmp(hex, pf->sha256) != 0) {
-			rc = hv_err_set(err, HV_EINVAL, "%s: changed (SHA-256 %s, the manifest says %s)",
-					pf->path, hex, pf->sha256);
+			rc = hv_err_set(err, HV_EINVAL,
+					"%s: changed (SHA-256 %s, the manifest says %s)", pf->path,
+					hex, pf->sha256);
 			goto out;
 		}
 	}

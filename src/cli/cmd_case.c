@@ -46,7 +46,15 @@ struct case_opts {
 
 static int parse_opts(const struct hv_cmd *cmd, int argc, char **argv, struct case_opts *o)
 {
-	enum { O_TITLE = 256, O_INCIDENT, O_REFERRED, O_OUTCOME, O_NOTE, O_BY, O_SEND };
+	enum {
+		O_TITLE = 256,
+		O_INCIDENT,
+		O_REFERRED,
+		O_OUTCOME,
+		O_NOTE,
+		O_BY,
+		O_SEND
+	};
 	static const struct option opts[] = {
 		{"title", required_argument, NULL, O_TITLE},
 		{"incident", required_argument, NULL, O_INCIDENT},

@@ -53,8 +53,20 @@ struct inc_opts {
 
 static int parse_opts(int argc, char **argv, struct inc_opts *o)
 {
-	enum { O_PROPERTY = 256, O_TYPE, O_AT, O_TEXT, O_ATTACH, O_AGENCY, O_PERSONNEL,
-	       O_VEHICLES, O_BODY, O_BY, O_WITNESSES, O_LIMIT };
+	enum {
+		O_PROPERTY = 256,
+		O_TYPE,
+		O_AT,
+		O_TEXT,
+		O_ATTACH,
+		O_AGENCY,
+		O_PERSONNEL,
+		O_VEHICLES,
+		O_BODY,
+		O_BY,
+		O_WITNESSES,
+		O_LIMIT
+	};
 	static const struct option opts[] = {
 		{"property", required_argument, NULL, O_PROPERTY},
 		{"type", required_argument, NULL, O_TYPE},
@@ -79,7 +91,8 @@ static int parse_opts(int argc, char **argv, struct inc_opts *o)
 		switch (c) {
 		case O_PROPERTY:
 			if (!hv_cli_parse_id(optarg, &o->property_id))
-				return hv_cli_usage(self(), "--property \"%s\" is not an id", optarg);
+				return hv_cli_usage(self(), "--property \"%s\" is not an id",
+						    optarg);
 			break;
 		case O_TYPE:
 			o->type = optarg;
@@ -102,7 +115,8 @@ static int parse_opts(int argc, char **argv, struct inc_opts *o)
 			break;
 		case O_PERSONNEL:
 		case O_VEHICLES:
-			if (!hv_cli_parse_id(optarg, c == O_PERSONNEL ? &o->personnel : &o->vehicles) &&
+			if (!hv_cli_parse_id(optarg,
+					     c == O_PERSONNEL ? &o->personnel : &o->vehicles) &&
 			    strcmp(optarg, "0") != 0)
 				return hv_cli_usage(self(), "%s \"%s\" is not a count",
 						    argv[optind - 2], optarg);
@@ -120,7 +134,8 @@ static int parse_opts(int argc, char **argv, struct inc_opts *o)
 			break;
 		case O_LIMIT:
 			if (!hv_cli_parse_id(optarg, &o->limit))
-				return hv_cli_usage(self(), "--limit \"%s\" is not a count", optarg);
+				return hv_cli_usage(self(), "--limit \"%s\" is not a count",
+						    optarg);
 			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
@@ -227,8 +242,7 @@ static int run_add_update(struct hv_store *s, int argc, char **argv, bool is_rep
 	hv_err_clear(&err);
 	hv_arena_init(&a, 0);
 	memset(&in, 0, sizeof(in));
-	if ((rc = check_attachments(&o, &err)) ||
-	    (rc = build_body(&o, is_report, &body, &err)) ||
+	if ((rc = check_attachments(&o, &err)) || (rc = build_body(&o, is_report, &body, &err)) ||
 	    (rc = hv_incident_parse(&a, body, strlen(body), is_report, now, &in, &err)))
 		goto out;
 	if (is_report && !in.has_property) {

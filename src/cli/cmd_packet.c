@@ -21,7 +21,10 @@ static const char packet_usage[] =
 
 static int run_packet(struct hv_cli *cli, int argc, char **argv)
 {
-	enum { O_OUT = 256, O_KEY };
+	enum {
+		O_OUT = 256,
+		O_KEY
+	};
 	static const struct option opts[] = {
 		{"out", required_argument, NULL, O_OUT},
 		{"key", required_argument, NULL, O_KEY},
@@ -54,7 +57,8 @@ static int run_packet(struct hv_cli *cli, int argc, char **argv)
 	if (!out)
 		return hv_cli_usage(&hv_cmd_packet, "--out DIR is required");
 	if (!key || !*key)
-		return hv_cli_usage(&hv_cmd_packet, "--key FILE (or $HAVEN_LEDGER_KEY) is required");
+		return hv_cli_usage(&hv_cmd_packet,
+				    "--key FILE (or $HAVEN_LEDGER_KEY) is required");
 	hv_err_clear(&err);
 	if (hv_ledger_key_load(key, &signer, &err))
 		return hv_cli_fail(&err);

@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		} else if (argv[i][0] == '-' || dir) {
-			fprintf(stderr, "haven-verify: unexpected argument %s\n\n%s", argv[i], usage);
+			fprintf(stderr, "haven-verify: unexpected argument %s\n\n%s", argv[i],
+				usage);
 			return 2;
 		} else {
 			dir = argv[i];

@@ -17,7 +17,14 @@
 
 #define SLICE (64 * 1024)
 
-enum state { PREAMBLE, AFTER_DELIM, HEADERS, BODY, DONE, FAILED };
+enum state {
+	PREAMBLE,
+	AFTER_DELIM,
+	HEADERS,
+	BODY,
+	DONE,
+	FAILED
+};
 
 struct hv_multipart {
 	const struct hv_multipart_cb *cb;
@@ -52,7 +59,8 @@ int hv_multipart_boundary(const char *ct, char out[HV_MULTIPART_BOUNDARY_MAX + 1
 		while (b[n] && b[n] != '"')
 			n++;
 		if (b[n] != '"')
-			return hv_err_set(err, HV_EINVAL, "Content-Type boundary has no closing quote");
+			return hv_err_set(err, HV_EINVAL,
+					  "Content-Type boundary has no closing quote");
 	} else {
 		while (b[n] && b[n] != ';' && b[n] != ' ' && b[n] != '\t')
 			n++;
@@ -64,8 +72,9 @@ int hv_multipart_boundary(const char *ct, char out[HV_MULTIPART_BOUNDARY_MAX + 1
 		unsigned char c = (unsigned char)b[i];
 
 		if (c < 0x20 || c >= 0x7f)
-			return hv_err_set(err, HV_EINVAL, "Content-Type boundary has a control or "
-							  "non-ASCII byte");
+			return hv_err_set(err, HV_EINVAL,
+					  "Content-Type boundary has a control or "
+					  "non-ASCII byte");
 	}
 	memcpy(out, b, n);
 	out[n] = '\0';
@@ -213,8 +222,7 @@ static int parse_headers(struct hv_multipart *m, const char *h, size_t len, stru
 	}
 	if (!has_disp)
 		return fail(m, err, HV_EFORMAT, "a part has no Content-Disposition header");
-	if (!clean_text(part.name) || !clean_text(part.filename) ||
-	    !clean_text(part.content_type))
+	if (!clean_text(part.name) || !clean_text(part.filename) || !clean_text(part.content_type))
 		return fail(m, err, HV_EFORMAT,
 			    "a part's name, filename or type has control bytes or bad UTF-8");
 	if (++m->n_parts > HV_MULTIPART_PARTS_MAX)

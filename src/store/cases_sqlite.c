@@ -9,12 +9,12 @@
 #include "core/banned.h"
 
 #define APPEND_ONLY(t)                                                                             \
-	"CREATE TRIGGER " t "_no_update BEFORE UPDATE ON " t                                       \
-	"  BEGIN SELECT RAISE(ABORT, '" t " is append-only'); END;"                                \
-	"CREATE TRIGGER " t "_no_delete BEFORE DELETE ON " t                                       \
-	"  BEGIN SELECT RAISE(ABORT, '" t " is append-only'); END;"                                \
-	"CREATE TRIGGER " t "_no_replace BEFORE INSERT ON " t                                      \
-	"  WHEN EXISTS (SELECT 1 FROM " t " WHERE id = NEW.id)"                                    \
+	"CREATE TRIGGER " t "_no_update BEFORE UPDATE ON " t "  BEGIN SELECT RAISE(ABORT, '" t     \
+	" is append-only'); END;"                                                                  \
+	"CREATE TRIGGER " t "_no_delete BEFORE DELETE ON " t "  BEGIN SELECT RAISE(ABORT, '" t     \
+	" is append-only'); END;"                                                                  \
+	"CREATE TRIGGER " t "_no_replace BEFORE INSERT ON " t "  WHEN EXISTS (SELECT 1 FROM " t    \
+	" WHERE id = NEW.id)"                                                                      \
 	"  BEGIN SELECT RAISE(ABORT, '" t " is append-only'); END;"
 
 /* Version 5: accountability. Every table is append-only (a correction is a new row); a notice's
@@ -88,8 +88,9 @@ const char hv_cases_sqlite_schema[] =
 	"  recorded_ms INTEGER NOT NULL);"
 	"CREATE INDEX case_events_by_case ON case_events(case_id, id);" APPEND_ONLY("incidents")
 		APPEND_ONLY("incident_entries") APPEND_ONLY("incident_witnesses")
-			APPEND_ONLY("evidence") APPEND_ONLY("notices") APPEND_ONLY("notice_attempts")
-				APPEND_ONLY("cases") APPEND_ONLY("case_events");
+			APPEND_ONLY("evidence") APPEND_ONLY("notices")
+				APPEND_ONLY("notice_attempts") APPEND_ONLY("cases")
+					APPEND_ONLY("case_events");
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -283,8 +284,8 @@ static int witness_row(sqlite3_stmt *st, void *fn, void *ctx)
 	return ((hv_witness_rec_fn)fn)(ctx, &r);
 }
 
-int hv_store_witness_each(struct hv_store *s, int64_t id, int64_t incident_id,
-			  hv_witness_rec_fn fn, void *ctx, struct hv_err *err)
+int hv_store_witness_each(struct hv_store *s, int64_t id, int64_t incident_id, hv_witness_rec_fn fn,
+			  void *ctx, struct hv_err *err)
 {
 	sqlite3_stmt *st = hv_sqlite_stmt(s, sql_witness_each, err);
 
@@ -299,7 +300,8 @@ int hv_store_witness_each(struct hv_store *s, int64_t id, int64_t incident_id,
 
 static const char sql_evidence_add[] =
 	"INSERT INTO evidence(incident_id, sha256, size, media_type, filename, exif_time, exif_lat,"
-	" exif_lon, uploader, received_ms, redacts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	" exif_lon, uploader, received_ms, redacts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	"?10,"
 	" ?11)";
 static const char sql_evidence_each[] =
 	"SELECT id, incident_id, sha256, size, media_type, filename, exif_time, exif_lat, exif_lon,"
@@ -552,8 +554,7 @@ static const char sql_ledger_seq[] =
 static const char sql_ledger_kind[] =
 	"SELECT seq, entry FROM ledger_entries WHERE kind = ?1 ORDER BY seq";
 
-int hv_store_cases_ledger_seq(struct hv_store *s, const char *ref, int64_t *seq,
-			      struct hv_err *err)
+int hv_store_cases_ledger_seq(struct hv_store *s, const char *ref, int64_t *seq, struct hv_err *err)
 {
 	sqlite3_stmt *st = hv_sqlite_stmt(s, sql_ledger_seq, err);
 	int rc;
@@ -601,8 +602,7 @@ static int week_row(sqlite3_stmt *st, void *fn, void *ctx)
 	return ((hv_week_count_fn)fn)(ctx, ci(st, 0), col(st, 1), ci(st, 2));
 }
 
-int hv_store_incident_weeks(struct hv_store *s, hv_week_count_fn fn, void *ctx,
-			    struct hv_err *err)
+int hv_store_incident_weeks(struct hv_store *s, hv_week_count_fn fn, void *ctx, struct hv_err *err)
 {
 	sqlite3_stmt *st = hv_sqlite_stmt(s, sql_weeks, err);
 

@@ -121,8 +121,8 @@ int hv_store_incident_entry_each(struct hv_store *s, int64_t id, int64_t inciden
 
 int hv_store_witness_add(struct hv_store *s, const struct hv_witness_rec *r, int64_t *id,
 			 struct hv_err *err);
-int hv_store_witness_each(struct hv_store *s, int64_t id, int64_t incident_id,
-			  hv_witness_rec_fn fn, void *ctx, struct hv_err *err);
+int hv_store_witness_each(struct hv_store *s, int64_t id, int64_t incident_id, hv_witness_rec_fn fn,
+			  void *ctx, struct hv_err *err);
 
 int hv_store_evidence_add(struct hv_store *s, const struct hv_evidence_rec *r, int64_t *id,
 			  struct hv_err *err);
@@ -157,8 +157,7 @@ int hv_store_cases_ledger_kind_each(struct hv_store *s, const char *kind, hv_led
 
 /* Reports per property and ISO week ("2026-W47"), for the dashboard; newest week first. */
 typedef int (*hv_week_count_fn)(void *ctx, int64_t property_id, const char *week, int64_t n);
-int hv_store_incident_weeks(struct hv_store *s, hv_week_count_fn fn, void *ctx,
-			    struct hv_err *err);
+int hv_store_incident_weeks(struct hv_store *s, hv_week_count_fn fn, void *ctx, struct hv_err *err);
 
 /* The store's file path (for the evidence folder beside it). Borrowed. */
 const char *hv_store_cases_path(struct hv_store *s);

@@ -127,7 +127,8 @@ static void input(struct hv_buf *b, const char *name, const char *label, const c
 {
 	hv_buf_addf(b, "<label for=\"%s\">", name);
 	E(b, label);
-	hv_buf_addf(b, "</label><input id=\"%s\" name=\"%s\" type=\"%s\" value=\"", name, name, type);
+	hv_buf_addf(b, "</label><input id=\"%s\" name=\"%s\" type=\"%s\" value=\"", name, name,
+		    type);
 	E(b, value ? value : "");
 	hv_buf_addf(b, "\"%s>", extra ? extra : "");
 }
@@ -143,12 +144,12 @@ static void textarea(struct hv_buf *b, const char *name, const char *label, cons
 
 static const char *const issuer_v[] = {"", "court", "dhs", "ice", "cbp", "other", NULL};
 static const char *const issuer_l[] = {"(not known)", "A court", "DHS", "ICE", "CBP", "Other"};
-static const char *const signer_v[] = {"", "judge", "magistrate", "immigration-officer", "none",
-				       NULL};
+static const char *const signer_v[] = {"",     "judge", "magistrate", "immigration-officer",
+				       "none", NULL};
 static const char *const signer_l[] = {"(not known)", "A judge", "A magistrate judge",
 				       "An immigration officer", "Not signed"};
-static const char *const form_v[] = {"", "AO93", "AO442", "I-200", "I-205", "I-247A", "I-138",
-				     "other", NULL};
+static const char *const form_v[] = {"",       "AO93",	"AO442", "I-200", "I-205",
+				     "I-247A", "I-138", "other", NULL};
 static const char *const form_l[] = {"(not known)",
 				     "AO 93 (search and seizure warrant)",
 				     "AO 442 (arrest warrant)",
@@ -218,8 +219,9 @@ static void checklist_page(struct hv_req *req, struct hv_resp *resp)
 	     (!dated || !*dated || hv_time_parse_iso(dated, &d.dated_ms));
 	page_begin(resp, ok ? 200 : 400, "Warrant checklist", lang);
 	if (!ok) {
-		hv_buf_adds(b, "<p class=\"err\">A value on the form is not one the checklist knows; "
-			       "choose from the lists.</p>");
+		hv_buf_adds(b,
+			    "<p class=\"err\">A value on the form is not one the checklist knows; "
+			    "choose from the lists.</p>");
 	} else if (asked) {
 		hv_checklist_classify(&d, &res);
 		hv_buf_adds(b, "<div class=\"answer\" id=\"answer\"><strong>");
@@ -282,8 +284,9 @@ static void card_page(struct hv_req *req, struct hv_resp *resp)
 static void report_form(struct hv_req *req, struct hv_resp *resp, const struct hv_query *q,
 			int status, const char *error)
 {
-	static const char *const type_v[] = {"", "staging", "processing", "operations-base",
-					     "entry", "attempted-entry", "other", NULL};
+	static const char *const type_v[] = {
+		"",	 "staging",	    "processing", "operations-base",
+		"entry", "attempted-entry", "other",	  NULL};
 	static const char *const type_l[] = {"(choose)",
 					     "Staging (gathering, parking, waiting)",
 					     "Processing (holding or processing people)",
@@ -357,9 +360,15 @@ static void set_str(json_t *o, const char *k, const char *v)
 /* Builds the API's JSON report from the form; false with *why naming a field it cannot read. */
 static bool form_to_json(const struct hv_query *q, json_t *o, const char **why)
 {
-	static const char *const texts[] = {"type",	    "address",	     "text",
-					    "names_badges", "areas_entered", "items_taken",
-					    "emergency_claimed", "staff_actions", NULL};
+	static const char *const texts[] = {"type",
+					    "address",
+					    "text",
+					    "names_badges",
+					    "areas_entered",
+					    "items_taken",
+					    "emergency_claimed",
+					    "staff_actions",
+					    NULL};
 	const char *v, *occ = hv_query_get(q, "occurred");
 	int64_t n;
 	double lat, lon;
@@ -378,12 +387,12 @@ static bool form_to_json(const struct hv_query *q, json_t *o, const char **why)
 	if (((v = hv_query_get(q, "lat")) && *v) || ((v = hv_query_get(q, "lon")) && *v)) {
 		json_t *loc = json_object();
 
-		if (!hv_str_to_double(hv_str_cstr(hv_query_get(q, "lat") ? hv_query_get(q, "lat")
-									 : ""),
-				      &lat) ||
-		    !hv_str_to_double(hv_str_cstr(hv_query_get(q, "lon") ? hv_query_get(q, "lon")
-									 : ""),
-				      &lon)) {
+		if (!hv_str_to_double(
+			    hv_str_cstr(hv_query_get(q, "lat") ? hv_query_get(q, "lat") : ""),
+			    &lat) ||
+		    !hv_str_to_double(
+			    hv_str_cstr(hv_query_get(q, "lon") ? hv_query_get(q, "lon") : ""),
+			    &lon)) {
 			json_decref(loc);
 			*why = "lat, lon: both are needed, as decimal degrees";
 			return false;
@@ -420,8 +429,8 @@ static bool form_to_json(const struct hv_query *q, json_t *o, const char **why)
 		}
 	}
 	{
-		static const char *const dk[] = {"issuer", "signer", "form",
-						 "names_place_or_person", "dated", NULL};
+		static const char *const dk[] = {
+			"issuer", "signer", "form", "names_place_or_person", "dated", NULL};
 		json_t *doc = json_object();
 		char name[64];
 
@@ -487,7 +496,8 @@ static void report_post(struct hv_req *req, struct hv_resp *resp)
 	hv_buf_addf(&resp->body,
 		    "<p id=\"saved\">Saved as incident <strong>%" PRId64 "</strong>. The law "
 		    "department has been told.</p>"
-		    "<h2>Add a photo or video</h2><form method=\"post\" enctype=\"multipart/form-data\" "
+		    "<h2>Add a photo or video</h2><form method=\"post\" "
+		    "enctype=\"multipart/form-data\" "
 		    "action=\"/api/v1/incidents/%" PRId64 "/evidence\">",
 		    id, id);
 	csrf_field(&resp->body, req);
@@ -574,8 +584,9 @@ static void dashboard_page(struct hv_req *req, struct hv_resp *resp)
 		       "<th>Opened</th></tr>");
 	json_array_foreach(json_object_get(d, "open_cases"), i, v)
 	{
-		hv_buf_addf(b, "<tr><td><a href=\"/cases/%" JSON_INTEGER_FORMAT "\">%" JSON_INTEGER_FORMAT
-			       "</a></td>",
+		hv_buf_addf(b,
+			    "<tr><td><a href=\"/cases/%" JSON_INTEGER_FORMAT
+			    "\">%" JSON_INTEGER_FORMAT "</a></td>",
 			    json_integer_value(json_object_get(v, "id")),
 			    json_integer_value(json_object_get(v, "id")));
 		cell(b, json_object_get(v, "title"));
@@ -695,8 +706,9 @@ static void packet_post(struct hv_req *req, struct hv_resp *resp)
 		case_page_with(req, resp, id, hv_http_code(rc), note);
 		return;
 	}
-	snprintf(note, sizeof(note), "Packet written to %s on the server. Check it with: "
-				     "haven-verify %s",
+	snprintf(note, sizeof(note),
+		 "Packet written to %s on the server. Check it with: "
+		 "haven-verify %s",
 		 path, path);
 	case_page_with(req, resp, id, 201, note);
 }
@@ -721,9 +733,10 @@ static void case_open_post(struct hv_req *req, struct hv_resp *resp)
 			if (k) {
 				if (n == 64 || !hv_str_to_i64(hv_str_of(p, k), &ids[n]) ||
 				    ids[n] <= 0)
-					rc = hv_err_set(&err, HV_EINVAL,
-							"incidents: \"%.*s\" is not an incident number",
-							(int)(k > 20 ? 20 : k), p);
+					rc = hv_err_set(
+						&err, HV_EINVAL,
+						"incidents: \"%.*s\" is not an incident number",
+						(int)(k > 20 ? 20 : k), p);
 				n++;
 			}
 			p += k;
@@ -749,8 +762,8 @@ void hv_cases_pages_free(struct hv_cases_pages *p)
 	free(p);
 }
 
-static const char *const checklist_params[] = {
-	"issuer", "signer", "form", "names_place_or_person", "dated", "lang", NULL};
+static const char *const checklist_params[] = {"issuer", "signer", "form", "names_place_or_person",
+					       "dated",	 "lang",   NULL};
 static const char *const lang_params[] = {"lang", NULL};
 
 int hv_cases_pages_register(struct hv_router *r, const struct hv_cases_pages_ops *ops,
@@ -758,14 +771,54 @@ int hv_cases_pages_register(struct hv_router *r, const struct hv_cases_pages_ops
 {
 	struct hv_cases_pages *p = hv_xcalloc(1, sizeof(*p));
 	const struct hv_route routes[] = {
-		{HV_GET, "/checklist", HV_ROLES_STAFF_UP, checklist_params, checklist_page, p},
-		{HV_GET, "/checklist/card", HV_ROLES_STAFF_UP, lang_params, card_page, p},
-		{HV_GET, "/report", ROLES_STAFF_LAW, NULL, report_get, p},
-		{HV_POST, "/report", ROLES_STAFF_LAW, NULL, report_post, p},
-		{HV_GET, "/cases", ROLES_LAW, NULL, dashboard_page, p},
-		{HV_POST, "/cases", ROLES_LAW, NULL, case_open_post, p},
-		{HV_GET, "/cases/{id}", ROLES_LAW, NULL, case_page, p},
-		{HV_POST, "/cases/{id}/packet", ROLES_LAW, NULL, packet_post, p},
+		{.method = HV_GET,
+		 .pattern = "/checklist",
+		 .roles = HV_ROLES_STAFF_UP,
+		 .params = checklist_params,
+		 .handler = checklist_page,
+		 .ctx = p},
+		{.method = HV_GET,
+		 .pattern = "/checklist/card",
+		 .roles = HV_ROLES_STAFF_UP,
+		 .params = lang_params,
+		 .handler = card_page,
+		 .ctx = p},
+		{.method = HV_GET,
+		 .pattern = "/report",
+		 .roles = ROLES_STAFF_LAW,
+		 .params = NULL,
+		 .handler = report_get,
+		 .ctx = p},
+		{.method = HV_POST,
+		 .pattern = "/report",
+		 .roles = ROLES_STAFF_LAW,
+		 .params = NULL,
+		 .handler = report_post,
+		 .ctx = p},
+		{.method = HV_GET,
+		 .pattern = "/cases",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = dashboard_page,
+		 .ctx = p},
+		{.method = HV_POST,
+		 .pattern = "/cases",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = case_open_post,
+		 .ctx = p},
+		{.method = HV_GET,
+		 .pattern = "/cases/{id}",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = case_page,
+		 .ctx = p},
+		{.method = HV_POST,
+		 .pattern = "/cases/{id}/packet",
+		 .roles = ROLES_LAW,
+		 .params = NULL,
+		 .handler = packet_post,
+		 .ctx = p},
 	};
 	int rc;
 

@@ -17,8 +17,8 @@ struct hv_cases_pages;
 struct hv_cases_pages_ops {
 	/* Files the JSON report body as the API does; *id gets the incident. On failure err
 	 * names the field and the return is the status. */
-	int (*file_report)(void *ctx, struct hv_req *req, const char *json, size_t len,
-			   int64_t *id, struct hv_err *err);
+	int (*file_report)(void *ctx, struct hv_req *req, const char *json, size_t len, int64_t *id,
+			   struct hv_err *err);
 	/* Writes the packet of a case under the configured folder; path_out gets its folder. */
 	int (*write_packet)(void *ctx, struct hv_req *req, int64_t case_id, char *path_out,
 			    size_t cap, struct hv_err *err);

@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!type || !*type)
 		__builtin_trap();
 	hv_exif_parse(data, size, &x, &err);
-	if (x.has_position && (!isfinite(x.lat) || !isfinite(x.lon) || fabs(x.lat) > 90.0 ||
-			       fabs(x.lon) > 180.0))
+	if (x.has_position &&
+	    (!isfinite(x.lat) || !isfinite(x.lon) || fabs(x.lat) > 90.0 || fabs(x.lon) > 180.0))
 		__builtin_trap();
 	if (x.has_time && (strlen(x.time) != 19 || x.time[10] != 'T'))
 		__builtin_trap();

@@ -36,11 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (hv_incident_parse(&a, (const char *)data + 1, size - 1, report, 1796000000000LL,
 				      &in, &err) == HV_OK) {
-			json_t *j = json_loadb(in.data.data, in.data.len, JSON_REJECT_DUPLICATES, NULL);
+			json_t *j =
+				json_loadb(in.data.data, in.data.len, JSON_REJECT_DUPLICATES, NULL);
 
 			if (!json_is_object(j))
 				__builtin_trap();
-			if (json_object_get(j, "citizenship") || json_object_get(j, "immigration_status"))
+			if (json_object_get(j, "citizenship") ||
+			    json_object_get(j, "immigration_status"))
 				__builtin_trap();
 			json_decref(j);
 			if (report && (!in.type || !in.occurred_ms))

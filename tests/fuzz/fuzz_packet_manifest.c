@@ -23,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			while (p) {
 				size_t n = strcspn(p, "/");
 
-				if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+				if ((n == 1 && p[0] == '.') ||
+				    (n == 2 && p[0] == '.' && p[1] == '.'))
 					__builtin_trap();
 				p = p[n] ? p + n + 1 : NULL;
 			}

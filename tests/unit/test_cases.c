@@ -71,8 +71,8 @@ static void test_checklist_table(void **state)
 		d.dated_ms = r->dated_days_ago < 0 ? 0 : now - r->dated_days_ago * DAY;
 		hv_checklist_classify(&d, &res);
 		if (res.answer != r->want || !strstr(res.why, r->why_has)) {
-			print_error("row %zu: got %s (%s)\n", i, hv_checklist_answer_code(res.answer),
-				    res.why);
+			print_error("row %zu: got %s (%s)\n", i,
+				    hv_checklist_answer_code(res.answer), res.why);
 			fail();
 		}
 		/* never "valid": counsel decides */
@@ -125,9 +125,15 @@ static void test_evidence_sniff(void **state)
 		{"\xff\xd8\xff\xe0", 4, "image/jpeg"},
 		{"\x89PNG\r\n\x1a\n", 8, "image/png"},
 		{"%PDF-1.7", 8, "application/pdf"},
-		{"\0\0\0\x18" "ftypheic", 12, "image/heic"},
-		{"\0\0\0\x18" "ftypisom", 12, "video/mp4"},
-		{"\0\0\0\x14" "ftypqt  ", 12, "video/quicktime"},
+		{"\0\0\0\x18"
+		 "ftypheic",
+		 12, "image/heic"},
+		{"\0\0\0\x18"
+		 "ftypisom",
+		 12, "video/mp4"},
+		{"\0\0\0\x14"
+		 "ftypqt  ",
+		 12, "video/quicktime"},
 		{"GIF89a", 6, "image/gif"},
 		{"hello", 5, "application/octet-stream"},
 		{"", 0, "application/octet-stream"},

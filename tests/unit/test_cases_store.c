@@ -24,17 +24,22 @@
 #include "ledger/ledger.h"
 #include "store_fixture.h"
 
-#define NOW 1796000000000LL /* 2026-11-29 */
+#define NOW   1796000000000LL /* 2026-11-29 */
 #define OK(x) assert_int_equal((x), HV_OK)
 
 static int64_t add_property(struct fixture *f, const char *key)
 {
-	struct hv_import_rec r = {.file_name = "p.csv",
-				  .file_sha256 = "0000000000000000000000000000000000000000000000000000000000000000",
-				  .imported_ms = NOW - 100000,
-				  .effective_ms = NOW - 100000};
-	struct hv_property p = {.source_key = (char *)key, .kind = "lot", .name = "Lot",
-				.address = "1 Main St", .status = "active", .attrs_json = "{}",
+	struct hv_import_rec r = {
+		.file_name = "p.csv",
+		.file_sha256 = "0000000000000000000000000000000000000000000000000000000000000000",
+		.imported_ms = NOW - 100000,
+		.effective_ms = NOW - 100000};
+	struct hv_property p = {.source_key = (char *)key,
+				.kind = "lot",
+				.name = "Lot",
+				.address = "1 Main St",
+				.status = "active",
+				.attrs_json = "{}",
 				.valid_from_ms = NOW - 100000};
 	struct hv_err err;
 
@@ -58,8 +63,8 @@ static int64_t report(struct fixture *f, int64_t property, const char *extra)
 	int64_t id = 0;
 
 	snprintf(body, sizeof(body),
-		 "{\"type\":\"staging\",\"occurred\":\"2026-11-20T14:03:00Z\",\"property_id\":%" PRId64
-		 ",\"text\":\"vans in the lot\"%s}",
+		 "{\"type\":\"staging\",\"occurred\":\"2026-11-20T14:03:00Z\",\"property_id\":"
+		 "%" PRId64 ",\"text\":\"vans in the lot\"%s}",
 		 property, extra ? extra : "");
 	hv_arena_init(&a, 0);
 	OK(hv_incident_parse(&a, body, strlen(body), true, NOW, &in, &err));
@@ -110,7 +115,8 @@ static void test_cases_report_and_its_ledger_entry_commit_together(void **state)
 
 	assert_int_equal(id, 1);
 	assert_int_equal(sql_i64(f, "select count(*) from incident_entries"), 1);
-	assert_int_equal(sql_i64(f, "select count(*) from ledger_entries where kind='incident'"), 1);
+	assert_int_equal(sql_i64(f, "select count(*) from ledger_entries where kind='incident'"),
+			 1);
 	assert_int_equal(sql_i64(f, "select count(*) from ledger_entries where kind='witness'"), 1);
 	/* the ledger never holds the statement, only its hash */
 	assert_int_equal(sql_i64(f, "select count(*) from ledger_entries where cast(entry as text) "
@@ -299,8 +305,8 @@ static void test_cases_packet_verifies_and_tampering_is_named(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_cases_report_and_its_ledger_entry_commit_together,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cases_report_and_its_ledger_entry_commit_together, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cases_refused_report_leaves_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cases_witness_read_is_logged, setup, teardown),
