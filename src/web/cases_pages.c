@@ -315,6 +315,13 @@ static void report_form(struct hv_req *req, struct hv_resp *resp, const struct h
 	input(b, "lat", "Or latitude (GPS)", "text", hv_query_get(q, "lat"),
 	      " inputmode=\"decimal\"");
 	input(b, "lon", "and longitude", "text", hv_query_get(q, "lon"), " inputmode=\"decimal\"");
+	/* Progressive: with JavaScript, one tap fills the GPS fields; without, they are typed. */
+	hv_buf_adds(b, "<button type=\"button\" id=\"gps\" hidden>Use my location</button><script>"
+		       "(function(){var b=document.getElementById('gps');if(!navigator.geolocation)"
+		       "return;b.hidden=false;b.onclick=function(){navigator.geolocation."
+		       "getCurrentPosition(function(p){document.getElementById('lat').value="
+		       "p.coords.latitude.toFixed(6);document.getElementById('lon').value="
+		       "p.coords.longitude.toFixed(6);});};})();</script>");
 	hv_buf_adds(b, "</fieldset><fieldset><legend>What happened</legend>");
 	select_opts(b, "type", "Type", type_v, type_l, hv_query_get(q, "type"));
 	textarea(b, "text", "What you saw", hv_query_get(q, "text"));
