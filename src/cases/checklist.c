@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/str.h"
+
 #include "core/banned.h"
 
 #define DAY_MS		    (24 * 3600 * 1000LL)
@@ -299,4 +301,74 @@ const char *const *hv_checklist_langs(void)
 {
 	static const char *const langs[] = {"en", "es", NULL};
 	return langs;
+}
+
+int hv_card_parse(const char *name, const char *text, size_t len, struct hv_card *out,
+		  struct hv_err *err)
+{
+	size_t pos = 0;
+	int line = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!hv_utf8_valid(text, len))
+		return hv_err_set(err, HV_EFORMAT, "%s: not valid UTF-8", name);
+	while (pos < len) {
+		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - l) : len - pos, vlen;
+		const char *v;
+		char(*slot)[HV_CARD_LINE_MAX + 1] = NULL;
+		size_t *count = NULL;
+
+		pos += n + (nl ? 1 : 0);
+		line++;
+		if (n && l[n - 1] == '\r')
+			n--;
+		if (n == 0 || l[0] == '#')
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)l[i] < 0x20 && l[i] != '\t')
+				return hv_err_set(err, HV_EFORMAT, "%s line %d: a control character",
+						  name, line);
+		if (n > 6 && memcmp(l, "title:", 6) == 0) {
+			v = l + 6;
+		} else if (n > 5 && memcmp(l, "step:", 5) == 0) {
+			v = l + 5;
+			slot = out->steps;
+			count = &out->n_steps;
+		} else if (n > 5 && memcmp(l, "note:", 5) == 0) {
+			v = l + 5;
+			slot = out->notes;
+			count = &out->n_notes;
+		} else {
+			return hv_err_set(err, HV_EFORMAT,
+					  "%s line %d: expected \"title:\", \"step:\" or \"note:\"",
+					  name, line);
+		}
+		while (v < l + n && (*v == ' ' || *v == '\t'))
+			v++;
+		vlen = (size_t)(l + n - v);
+		if (vlen == 0)
+			return hv_err_set(err, HV_EFORMAT, "%s line %d: empty text", name, line);
+		if (vlen > HV_CARD_LINE_MAX)
+			return hv_err_set(err, HV_ELIMIT, "%s line %d: over %d bytes", name, line,
+					  HV_CARD_LINE_MAX);
+		if (!slot) {
+			if (out->title[0])
+				return hv_err_set(err, HV_EFORMAT, "%s line %d: a second title", name,
+						  line);
+			memcpy(out->title, v, vlen);
+			out->title[vlen] = '\0';
+			continue;
+		}
+		if (*count == HV_CARD_LINES_MAX)
+			return hv_err_set(err, HV_ELIMIT, "%s line %d: more than %d %s lines", name,
+					  line, HV_CARD_LINES_MAX, slot == out->steps ? "step" : "note");
+		memcpy(slot[*count], v, vlen);
+		slot[*count][vlen] = '\0';
+		(*count)++;
+	}
+	if (!out->title[0] || out->n_steps == 0)
+		return hv_err_set(err, HV_EFORMAT, "%s: a title and at least one step are needed",
+				  name);
+	return HV_OK;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
+
 enum hv_issuer {
 	HV_ISSUER_UNKNOWN,
 	HV_ISSUER_COURT, /* a federal or state court */
@@ -88,5 +90,25 @@ const char *const *hv_checklist_script(const char *lang, size_t *n);
 const char *const *hv_checklist_notes(const char *lang, size_t *n);
 /* The languages built in, NULL-terminated ("en", "es"). */
 const char *const *hv_checklist_langs(void);
+
+/* ---- more languages for the pocket card, from configuration ----
+ * A card file (UTF-8) holds one "key: text" per line: "title:" once, then "step:" lines (the
+ * script, 1 to 12) and "note:" lines (what to write down, 0 to 12); blank lines and lines
+ * starting with '#' are skipped. Lines are at most 400 bytes, with no control characters. */
+#define HV_CARD_LINES_MAX 12
+#define HV_CARD_LINE_MAX  400
+
+struct hv_card {
+	char title[HV_CARD_LINE_MAX + 1];
+	char steps[HV_CARD_LINES_MAX][HV_CARD_LINE_MAX + 1];
+	size_t n_steps;
+	char notes[HV_CARD_LINES_MAX][HV_CARD_LINE_MAX + 1];
+	size_t n_notes;
+};
+
+/* Parses a card file's text; name (the file's name) prefixes errors: HV_EFORMAT naming the line
+ * ("pl.txt line 4: ..."), HV_ELIMIT for too many or too long lines. */
+int hv_card_parse(const char *name, const char *text, size_t len, struct hv_card *out,
+		  struct hv_err *err);
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The accountability pages: plain server-rendered HTML, every value escaped, every form usable
  * without JavaScript, every state-changing form carrying the session's CSRF token. */
+#include <ctype.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "cases/cases.h"
 #include "cases/checklist.h"
 #include "core/clock.h"
+#include "core/fs.h"
 #include "core/str.h"
 #include "core/xalloc.h"
 #include "crypto/password.h"
@@ -244,6 +247,85 @@ static void checklist_page(struct hv_req *req, struct hv_resp *resp)
 	page_end(resp);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool card_file_name(const char *n)
+{
+	size_t len = strlen(n), k = 0;
+
+	while (k < len && n[k] >= 'a' && n[k] <= 'z')
+		k++;
+	if (k < 2 || k > 3)
+		return false;
+	if (n[k] == '-' && len > k + 3 && isalpha((unsigned char)n[k + 1]) &&
+	    isalpha((unsigned char)n[k + 2]))
+		k += 3;
+	return strcmp(n + k, ".txt") == 0;
+}
+
+/* The cards of the languages configured in $HAVEN_CARD_DIR (LANG.txt, see checklist.h); a file
+ * that does not parse is named on the page (for the admin), not printed. */
+static void configured_cards(struct hv_buf *b)
+{
+	const char *dir = getenv("HAVEN_CARD_DIR"), *sup = getenv("HAVEN_SUPERVISOR_PHONE"),
+		   *law = getenv("HAVEN_LAW_PHONE");
+	char *names[64];
+	size_t n = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if (!dir || !*dir || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)) && n < 64)
+		if (card_file_name(de->d_name))
+			names[n++] = hv_xstrdup(de->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		struct hv_card *c = hv_xmalloc(sizeof(*c));
+		struct hv_err err;
+		char path[4096], lang[16], *text = NULL;
+		size_t len;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		snprintf(lang, sizeof(lang), "%.*s", (int)(strlen(names[i]) - 4), names[i]);
+		if (hv_fs_read_file(path, 64 * 1024, &text, &len, &err) ||
+		    hv_card_parse(names[i], text, len, c, &err)) {
+			hv_buf_adds(b, "<p class=\"err noprint\">Card not shown: ");
+			E(b, err.msg);
+			hv_buf_adds(b, "</p>");
+		} else {
+			hv_buf_adds(b, "<div class=\"card\" lang=\"");
+			E(b, lang);
+			hv_buf_adds(b, "\"><strong>");
+			E(b, c->title);
+			hv_buf_adds(b, "</strong><ol>");
+			for (size_t k = 0; k < c->n_steps; k++) {
+				hv_buf_adds(b, "<li>");
+				E(b, c->steps[k]);
+				hv_buf_adds(b, "</li>");
+			}
+			hv_buf_adds(b, "</ol><p>&#9742; ");
+			E(b, sup && *sup ? sup : "-");
+			hv_buf_adds(b, " &middot; &#9878; ");
+			E(b, law && *law ? law : "-");
+			hv_buf_adds(b, "</p><p>");
+			for (size_t k = 0; k < c->n_notes; k++) {
+				if (k)
+					hv_buf_adds(b, " &middot; ");
+				E(b, c->notes[k]);
+			}
+			hv_buf_adds(b, "</p></div>");
+		}
+		free(text);
+		free(c);
+		free(names[i]);
+	}
+}
+
 static void card_page(struct hv_req *req, struct hv_resp *resp)
 {
 	struct hv_buf *b = &resp->body;
@@ -276,6 +358,7 @@ static void card_page(struct hv_req *req, struct hv_resp *resp)
 		}
 		hv_buf_adds(b, "</p></div>");
 	}
+	configured_cards(b);
 	page_end(resp);
 }
 

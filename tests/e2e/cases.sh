@@ -39,7 +39,10 @@ export HAVEN_NOTICE_EMAIL=law@city.test HAVEN_SMTP_URL=smtp://127.0.0.1:$smtp_po
 export HAVEN_NOTICE_WEBHOOK=http://127.0.0.1:$hook_port/hook HAVEN_WEBHOOK_SECRET=s3cret-hook
 export HAVEN_NOTICE_BACKOFF_MS=200 HAVEN_PUBLIC_URL=https://haven.city.test
 export HAVEN_PACKET_DIR=$T/packets HAVEN_LEDGER_KEY=$T/ledger.key HAVEN_LAW_PHONE=555-0199
-mkdir -p "$T/packets"
+mkdir -p "$T/packets" "$T/cards"
+printf 'title: Jeśli przyjdą agenci imigracyjni\nstep: Zachowaj spokój.\nnote: Nazwiska\n' >"$T/cards/pl.txt"
+printf 'title: a\nstep: b\nsomething else\n' >"$T/cards/xx.txt"
+export HAVEN_CARD_DIR=$T/cards
 start_server
 trap 'kill $server $sinks 2>/dev/null; rm -rf "$T"' EXIT
 
@@ -304,6 +307,8 @@ api GET "/checklist/card" "$STAFF"
 check "the pocket card in English" grep -q 'Do not consent to entry into non-public areas' "$T/out"
 check "and in Spanish" grep -q 'No consienta la entrada' "$T/out"
 check "with a print stylesheet" grep -q '@media print' "$T/out"
+check "and a language from configuration" grep -q 'lang="pl"><strong>Jeśli przyjdą agenci' "$T/out"
+check "a broken card file is named with its line" grep -q 'xx.txt line 3' "$T/out"
 api GET "/checklist" ""
 eq "the checklist is for staff" "$code" 401
 api GET /report "$STAFF"

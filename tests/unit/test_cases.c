@@ -175,6 +175,28 @@ static void test_exif_absent(void **state)
 	assert_false(x.has_position);
 }
 
+static void test_card_parse_and_errors_name_the_line(void **state)
+{
+	static const char good[] = "# Polski\ntitle: Jeśli przyjdą agenci\nstep: Zachowaj spokój.\n"
+				   "step: Nie wyrażaj zgody.\r\n\nnote: Nazwiska\n";
+	struct hv_card *c = malloc(sizeof(*c));
+	struct hv_err err;
+
+	assert_int_equal(hv_card_parse("pl.txt", good, sizeof(good) - 1, c, &err), HV_OK);
+	assert_string_equal(c->title, "Jeśli przyjdą agenci");
+	assert_int_equal(c->n_steps, 2);
+	assert_string_equal(c->steps[1], "Nie wyrażaj zgody.");
+	assert_int_equal(c->n_notes, 1);
+	assert_int_equal(hv_card_parse("xx.txt", "title: a\nstep: b\nhello\n", 23, c, &err),
+			 HV_EFORMAT);
+	assert_string_equal(err.msg, "xx.txt line 3: expected \"title:\", \"step:\" or \"note:\"");
+	assert_int_equal(hv_card_parse("xx.txt", "step: b\n", 8, c, &err), HV_EFORMAT);
+	assert_non_null(strstr(err.msg, "a title and at least one step"));
+	assert_int_equal(hv_card_parse("xx.txt", "title: \xff\n", 10, c, &err), HV_EFORMAT);
+	assert_non_null(strstr(err.msg, "UTF-8"));
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_evidence_sniff),
 		cmocka_unit_test(test_exif_time_and_gps),
 		cmocka_unit_test(test_exif_absent),
+		cmocka_unit_test(test_card_parse_and_errors_name_the_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
