@@ -329,20 +329,34 @@ void hv_store_ledger_read_end(struct hv_store *s)
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 }
 
+/* Prepared once and cached: the committer takes a savepoint per piece of work. */
+static const char sql_savepoint[] = "SAVEPOINT hv_ledger_work";
+static const char sql_release[] = "RELEASE hv_ledger_work";
+
 int hv_store_ledger_savepoint(struct hv_store *s, struct hv_err *err)
 {
+	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = need_sqlite(s, err)))
 		return rc;
 	if (sqlite3_get_autocommit(hv_sqlite_handle(s)))
 		return hv_err_set(err, HV_ESTORE, "a savepoint needs an open transaction");
-	return exec(s, "SAVEPOINT hv_ledger_work", "savepoint", err);
+	if (!(st = hv_sqlite_stmt(s, sql_savepoint, err)))
+		return HV_ESTORE;
+	return hv_sqlite_step_done(s, st, "savepoint", err);
 }
 
 int hv_store_ledger_savepoint_release(struct hv_store *s, struct hv_err *err)
 {
-	return exec(s, "RELEASE hv_ledger_work", "release savepoint", err);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = need_sqlite(s, err)))
+		return rc;
+	if (!(st = hv_sqlite_stmt(s, sql_release, err)))
+		return HV_ESTORE;
+	return hv_sqlite_step_done(s, st, "release savepoint", err);
 }
 
 void hv_store_ledger_savepoint_rollback(struct hv_store *s)

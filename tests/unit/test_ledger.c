@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -1098,6 +1099,58 @@ static void test_ledger_committer(void **state)
 	hv_ledger_signer_wipe(&k);
 }
 
+static int one_entry(struct hv_store *s, void *ctx, struct hv_err *err)
+{
+	return hv_ledger_append(s, "test", NULL, "{}", 2, 1, ctx, err);
+}
+
+static int64_t latest_size(struct fixture *fx, const struct hv_ledger_verifier *v)
+{
+	struct hv_ledger_checkpoint cp;
+	struct hv_buf b;
+	struct hv_err err;
+	struct hv_store *s;
+	int rc;
+
+	assert_int_equal(hv_store_open(fx->db, &s, &err), HV_OK);
+	hv_buf_init(&b, 0);
+	rc = hv_ledger_checkpoint_latest(s, &b, &err);
+	if (rc == HV_OK)
+		assert_int_equal(hv_ledger_checkpoint_open(b.data, b.len, v, 1, &cp, NULL, &err),
+				 HV_OK);
+	hv_buf_release(&b);
+	hv_store_close(s);
+	return rc == HV_OK ? cp.size : -1;
+}
+
+/* Checkpoints at most checkpoint_ms apart: the first batch signs one, a batch right after does
+ * not, and entries left waiting get one from the timer without any further batch. */
+static void test_ledger_committer_checkpoint_timer(void **state)
+{
+	struct fixture *fx = *state;
+	struct hv_ledger_signer k;
+	const struct hv_ledger_signer *one[1] = {&k};
+	struct hv_ledger_verifier v;
+	struct hv_ledger_committer *c;
+	struct hv_ledger_committer_config cfg = {
+		.store_uri = fx->db, .signers = one, .n_signers = 1, .checkpoint_ms = 1000};
+	struct hv_err err;
+	int64_t seq;
+
+	assert_int_equal(hv_ledger_signer_generate("haven.test/ledger", &k, &err), HV_OK);
+	hv_ledger_signer_verifier(&k, &v);
+	assert_int_equal(hv_ledger_committer_start(&cfg, &c, &err), HV_OK);
+	assert_int_equal(hv_ledger_committer_submit(c, one_entry, &seq, &err), HV_OK);
+	assert_int_equal(latest_size(fx, &v), 1);
+	assert_int_equal(hv_ledger_committer_submit(c, one_entry, &seq, &err), HV_OK);
+	assert_int_equal(seq, 1);
+	assert_int_equal(latest_size(fx, &v), 1); /* not due yet */
+	nanosleep(&(struct timespec){.tv_sec = 2, .tv_nsec = 500000000}, NULL);
+	assert_int_equal(latest_size(fx, &v), 2); /* the timer's */
+	hv_ledger_committer_stop(c);
+	hv_ledger_signer_wipe(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1132,6 +1185,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_verify_entry_and_leaf_rehashed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_committer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_committer_checkpoint_timer, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
