@@ -272,6 +272,8 @@ static int mp_begin(void *ctx, const struct hv_multipart_part *part, struct hv_e
 		u->in_redacts = true;
 		return HV_OK;
 	}
+	if (strcmp(part->name, "csrf_token") == 0)
+		return HV_OK; /* the page's form carries it; the authenticator has checked it */
 	if (strcmp(part->name, "file") != 0)
 		return hv_err_set(err, HV_EINVAL,
 				  "multipart: unknown field \"%.64s\" (expected file, redacts)",
@@ -656,7 +658,7 @@ static void checklist(struct hv_req *req, struct hv_resp *resp)
 
 static const char *const limit_params[] = {"limit", NULL};
 static const char *const witness_params[] = {"witnesses", NULL};
-static const char *const upload_params[] = {"redacts", "filename", NULL};
+static const char *const upload_params[] = {"redacts", "filename", "csrf_token", NULL};
 static const char *const checklist_params[] = {"issuer", "signer", "form", "names_place_or_person",
 					       "dated",	 "lang",   NULL};
 

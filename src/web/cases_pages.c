@@ -93,17 +93,24 @@ static void page_end(struct hv_resp *resp)
 
 /* The session's CSRF token for forms: derived from the session secret ("haven-csrf:" + token,
  * SHA-256), as the web module's authenticator checks a form's csrf_token field. */
-static void csrf_field(struct hv_buf *b, const struct hv_req *req)
+static void csrf_of(const struct hv_req *req, char tok[HV_TOKEN_HEX_LEN])
 {
-	char tok[HV_TOKEN_HEX_LEN] = "";
 	struct hv_buf t;
 
+	tok[0] = '\0';
 	if (req->session_cookie) {
 		hv_buf_init(&t, 0);
 		hv_buf_addf(&t, "haven-csrf:%s", req->session_cookie);
 		hv_token_hash(t.data, tok);
 		hv_buf_release(&t);
 	}
+}
+
+static void csrf_field(struct hv_buf *b, const struct hv_req *req)
+{
+	char tok[HV_TOKEN_HEX_LEN];
+
+	csrf_of(req, tok);
 	hv_buf_adds(b, "<input type=\"hidden\" name=\"csrf_token\" value=\"");
 	E(b, tok);
 	hv_buf_adds(b, "\">");
@@ -588,8 +595,16 @@ static void report_post(struct hv_req *req, struct hv_resp *resp)
 		    "department has been told.</p>"
 		    "<h2>Add a photo or video</h2><form method=\"post\" "
 		    "enctype=\"multipart/form-data\" "
-		    "action=\"/api/v1/incidents/%" PRId64 "/evidence\">",
+		    "action=\"/api/v1/incidents/%" PRId64 "/evidence?csrf_token=",
 		    id, id);
+	/* a streamed body is not parsed before the authenticator: the token rides in the query */
+	{
+		char tok[HV_TOKEN_HEX_LEN];
+
+		csrf_of(req, tok);
+		E(&resp->body, tok);
+		hv_buf_adds(&resp->body, "\">");
+	}
 	csrf_field(&resp->body, req);
 	hv_buf_adds(&resp->body, "<input type=\"file\" name=\"file\" accept=\"image/*,video/*\" "
 				 "capture=\"environment\"><button type=\"submit\">Upload</button>"

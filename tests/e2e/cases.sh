@@ -321,6 +321,10 @@ api POST /report "$STAFF" -H 'Content-Type: application/x-www-form-urlencoded' \
 	--data "occurred=2026-11-24T10%3A30&property_id=3&type=staging&text=%3Cb%3Evans%3C%2Fb%3E&agencies=ICE%2C+CBP&personnel=3&doc_form=I-247A&witness_name=B.+Neighbour"
 eq "POST /report (the form)" "$code" 201
 check "saved at once" grep -q 'Saved as incident' "$T/out"
+action=$(sed -n 's|.*enctype="multipart/form-data" action="\([^"]*\)".*|\1|p' "$T/out" | head -1)
+check "the saved page offers a photo upload" test -n "$action"
+api POST "$action" "$STAFF" -F csrf_token=unused-with-a-token -F "file=@$PHOTO"
+eq "the page's upload form posts as the API takes it" "$code" 201
 api POST /report "$STAFF" -H 'Content-Type: application/x-www-form-urlencoded' \
 	--data "occurred=2026-11-24T10%3A30&property_id=3&type=&text=x"
 eq "the form without a type" "$code" 400
