@@ -17,11 +17,17 @@ deps:
 deps-check:
 	@scripts/install-deps.sh check
 
-demo: all
+demo: all node_modules/.package-lock.json
 	@scripts/demo.sh $(HAVEN) $(DEMO_DIR)
 
-check: deps-check
+check: deps-check node_modules/.package-lock.json
 	@scripts/check.sh $(CHECK_BUILD)
+
+# Leaflet (the zone map) and playwright-core (the browser test) at the versions the lock file
+# pins; again only when package.json or the lock file is newer than what is installed.
+node_modules/.package-lock.json: package.json package-lock.json | deps
+	npm ci --no-audit --no-fund
+	@touch $@
 
 bench: all
 	bench/import.sh $(HAVEN)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make demo: a fictional city ("Port Haven") written by haven's own generator, imported with the
 # same importer as real data, a scope defined, and what the store holds printed.
-# It ends by serving the demo city on 127.0.0.1:8080 until Ctrl-C (HAVEN_DEMO_SERVE=0: it stops
-# after the import instead, as the end-to-end test does).
+# It creates an admin user with a random password (printed once) and ends by serving the demo city
+# on 127.0.0.1:8080 until Ctrl-C (HAVEN_DEMO_LISTEN: another address; HAVEN_DEMO_SERVE=0: it stops
+# after the import instead).
 # Usage: scripts/demo.sh path/to/haven DEMO_DIR
 set -euo pipefail
 HAVEN=$1
@@ -45,8 +46,19 @@ spelled=$(printf '%s' "$addr" | sed -e 's/ W / West /; s/ E / East /; s/ N / Nor
 printf '\nThe demo store is %s; try: HAVEN_DB=%s %s property list --scope order\n' \
 	"$HAVEN_DB" "$HAVEN_DB" "$HAVEN"
 
+step "an admin account for the demo"
+# A random password, printed once here and kept nowhere in the clear (the store has its argon2id
+# hash); a rerun of the demo makes a fresh store and a new password.
+admin_pw=$("$HAVEN" user add admin --role admin 2>/dev/null)
+printf '\n    +------------------------------------------------------------+\n'
+printf '    |  admin user:      admin                                    |\n'
+printf '    |  admin password:  %-40s |\n' "$admin_pw"
+printf '    |  (shown once; log in with POST /api/v1/login)              |\n'
+printf '    +------------------------------------------------------------+\n'
+
 if [ "${HAVEN_DEMO_SERVE:-1}" != 0 ]; then
-	step "serving the demo city (Ctrl-C stops)"
-	printf 'http://127.0.0.1:8080/api/v1/lookup?address=...  /api/v1/properties  /api/v1/scopes\n'
-	exec "$HAVEN" serve --listen 127.0.0.1:8080
+	listen=${HAVEN_DEMO_LISTEN:-127.0.0.1:8080}
+	step "serving the demo city on $listen (Ctrl-C stops)"
+	printf 'http://%s/ogc  /api/v1/lookup?address=...  /api/v1/properties  /api/v1/scopes\n' "$listen"
+	exec "$HAVEN" serve --listen "$listen"
 fi

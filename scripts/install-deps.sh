@@ -10,6 +10,17 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libcurl4-openssl-dev libcairo2-dev fonts-dejavu-core)
 if [ "$mode" = check ]; then
 	pkgs+=(libcmocka-dev python3 curl python3-owslib)
+	# tests/e2e/tls.sh makes a self-signed certificate; tests/e2e/nginx.sh runs nginx (as the
+	# test user, on loopback) in front of haven. Its package's own service is not needed.
+	pkgs+=(openssl nginx-light)
+	# The browser test: playwright-core (npm) drives Debian's chromium.
+	pkgs+=(chromium)
+fi
+# The web pages' Leaflet and the browser test's playwright-core come from npm (make runs npm
+# ci): Debian's node and npm, unless a node is already installed.
+if [ "$mode" = build ] || [ "$mode" = check ]; then
+	command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+	command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 # bench/lookup.sh compares against PostGIS on a throwaway local cluster; bench/http.sh drives wrk.
 if [ "$mode" = bench ]; then

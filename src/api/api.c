@@ -7,16 +7,37 @@
 #include <time.h>
 
 #include "api/api_internal.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/xalloc.h"
 #include "ledger/ledger.h"
+
+/* Expired sessions are swept every 30 refresh periods: a minute by default. */
+#define PURGE_EVERY_PERIODS 30
+
+int hv_api_purge_sessions(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			  struct hv_err *err)
+{
+	int rc;
+
+	*n_deleted = 0;
+	if ((rc = hv_store_begin(s, err)))
+		return rc;
+	if ((rc = hv_store_session_purge(s, now_ms, n_deleted, err)) ||
+	    (rc = hv_store_commit(s, err))) {
+		hv_store_rollback(s);
+		return rc;
+	}
+	return HV_OK;
+}
 
 static void *refresh_loop(void *arg)
 {
 	struct hv_api *api = arg;
 	struct timespec until;
 	struct hv_err err;
+	int64_t last_purge_ms = 0, n_purged;
 	bool rebuilt;
 
 	pthread_mutex_lock(&api->mu);
@@ -40,6 +61,22 @@ static void *refresh_loop(void *arg)
 			hv_log(HV_LOG_ERROR, "lookup refresh failed", "detail=\"%s\"", err.msg);
 		else if (rebuilt)
 			hv_log(HV_LOG_INFO, "lookup refreshed", "reason=%s", "data_version");
+		hv_err_clear(&err);
+		if (hv_ogc_live_refresh_if_changed(api->ogc, api->store, &rebuilt, &err))
+			hv_log(HV_LOG_ERROR, "ogc refresh failed", "detail=\"%s\"", err.msg);
+		else if (rebuilt)
+			hv_log(HV_LOG_INFO, "ogc refreshed", "reason=%s", "data_version");
+		if (hv_time_now_ms() - last_purge_ms >=
+		    (int64_t)api->refresh_ms * PURGE_EVERY_PERIODS) {
+			last_purge_ms = hv_time_now_ms();
+			hv_err_clear(&err);
+			if (hv_api_purge_sessions(api->store, last_purge_ms, &n_purged, &err))
+				hv_log(HV_LOG_ERROR, "session purge failed", "detail=\"%s\"",
+				       err.msg);
+			else if (n_purged)
+				hv_log(HV_LOG_INFO, "expired sessions deleted", "n=%lld",
+				       (long long)n_purged);
+		}
 		pthread_mutex_lock(&api->mu);
 	}
 	pthread_mutex_unlock(&api->mu);
@@ -56,7 +93,9 @@ int hv_api_new(const char *db_path, unsigned refresh_ms, struct hv_api **out, st
 	api->refresh_ms = refresh_ms ? refresh_ms : 2000;
 	api->db_path = hv_xstrdup(db_path);
 	if ((rc = hv_store_open(db_path, &api->store, err)) ||
-	    (rc = hv_lookup_live_new(api->store, &api->live, err))) {
+	    (rc = hv_lookup_live_new(api->store, &api->live, err)) ||
+	    (rc = hv_ogc_live_new(api->store, &api->ogc, err))) {
+		hv_lookup_live_free(api->live);
 		hv_store_close(api->store);
 		free(api->db_path);
 		free(api);
@@ -90,6 +129,7 @@ void hv_api_free(struct hv_api *api)
 	hv_api_cases_free(api->cases);
 	hv_ledger_committer_stop(api->committer);
 	hv_lookup_live_free(api->live);
+	hv_ogc_live_free(api->ogc);
 	hv_store_close(api->store);
 	free(api->db_path);
 	free(api);
@@ -120,14 +160,16 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 		.roles = HV_ROLES_ANY,
 		.handler = healthz,
 		.ctx = api,
+		.summary = "liveness: ok and the number of properties in the lookup snapshot",
 	};
 	int rc;
 
 	if ((rc = hv_router_add(r, &health, err)) || (rc = hv_api_lookup_register(api, r, err)) ||
 	    (rc = hv_api_properties_register(api, r, err)) ||
 	    (rc = hv_api_scopes_register(api, r, err)) ||
-	    (rc = hv_api_auth_register(api, r, err)) || (rc = hv_api_ogc_register(api, r, err)) ||
-	    (rc = hv_api_ledger_register(api, r, err)) ||
+	    (rc = hv_api_auth_register(api, r, err)) ||
+	    (rc = hv_api_imports_register(api, r, err)) || (rc = hv_api_openapi_register(r, err)) ||
+	    (rc = hv_api_ogc_register(api, r, err)) || (rc = hv_api_ledger_register(api, r, err)) ||
 	    (rc = hv_api_cases_register(api, r, err)))
 		return rc;
 	return HV_OK;

@@ -32,6 +32,17 @@ int hv_api_ledger_start(struct hv_api *api, const char *db_path, const char *key
 /* Adds every API route (and /healthz) to r; api must outlive r's use. */
 int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 
+/* The cap on concurrent argon2id verifications at login (default: one per core; over it a login
+ * waits up to 2 s, then answers 503 with Retry-After). cap 0 leaves it; *peak (may be NULL)
+ * receives the most ever running at once. After hv_api_register. For tests and tuning. */
+void hv_api_auth_hash_cap(struct hv_api *api, unsigned cap, unsigned *peak);
+
+/* Deletes the sessions expired by now_ms from s, in a transaction of its own (the refresh thread
+ * does it every minute on the API's connection, and every login does it too); *n_deleted says
+ * how many. s is the caller's: a connection is used by one thread at a time. */
+int hv_api_purge_sessions(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			  struct hv_err *err);
+
 /* The body of POST /api/v1/lookup: {"points": [[lon, lat], ...], "radius": M}. radius is
  * optional (HV_LOOKUP_RADIUS_M). lon, lat are arena arrays of n. */
 struct hv_api_points {

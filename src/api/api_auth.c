@@ -2,10 +2,13 @@
 /* Accounts over HTTP: the router's authenticator (session cookie with CSRF, or a Bearer API
  * token), POST /api/v1/login and /logout with an in-memory limit on failed logins, GET
  * /api/v1/me and the admin's GET /api/v1/users. Passwords and tokens are never logged. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -27,6 +30,8 @@
 #define LIMIT_PER_ADDRESS 20
 
 #define SESSION_TTL_MS (12 * 3600 * 1000)
+/* How long a login waits for an argon2id slot before answering 503. */
+#define HASH_WAIT_MS 2000
 #define COOKIE_NAME    "haven_session"
 
 struct limit_slot {
@@ -41,7 +46,60 @@ struct hv_api_auth {
 	/* A hash verified when the account does not exist, so that a wrong name takes as long
 	 * as a wrong password and timing does not reveal which names exist. */
 	char dummy_hash[HV_PWHASH_STR_MAX];
+	/* argon2id takes 64 MiB and tens of ms of one core: at most hash_cap at once (a counting
+	 * semaphore on a mutex and a monotonic condition variable, for the timed wait). */
+	pthread_mutex_t hash_mu;
+	pthread_cond_t hash_cv;
+	unsigned hash_cap, hashing, hash_peak;
 };
+
+/* ---- the argon2id cap ---- */
+
+static bool hash_enter(struct hv_api_auth *a, unsigned wait_ms)
+{
+	struct timespec until;
+	bool ok = true;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->hash_mu);
+	while (a->hashing >= a->hash_cap) {
+		if (pthread_cond_timedwait(&a->hash_cv, &a->hash_mu, &until) == ETIMEDOUT &&
+		    a->hashing >= a->hash_cap) {
+			ok = false;
+			break;
+		}
+	}
+	if (ok && ++a->hashing > a->hash_peak)
+		a->hash_peak = a->hashing;
+	pthread_mutex_unlock(&a->hash_mu);
+	return ok;
+}
+
+static void hash_leave(struct hv_api_auth *a)
+{
+	pthread_mutex_lock(&a->hash_mu);
+	a->hashing--;
+	pthread_cond_signal(&a->hash_cv);
+	pthread_mutex_unlock(&a->hash_mu);
+}
+
+void hv_api_auth_hash_cap(struct hv_api *api, unsigned cap, unsigned *peak)
+{
+	struct hv_api_auth *a = api->auth;
+
+	pthread_mutex_lock(&a->hash_mu);
+	if (cap)
+		a->hash_cap = cap;
+	if (peak)
+		*peak = a->hash_peak;
+	pthread_mutex_unlock(&a->hash_mu);
+}
 
 /* ---- the login limiter (call with mu held) ---- */
 
@@ -102,8 +160,6 @@ static void limit_clear(struct hv_api_auth *a, const char *key, int64_t now_ms)
 }
 
 /* ---- the authenticator ---- */
-
-static void login(struct hv_req *req, struct hv_resp *resp);
 
 static bool state_changing(enum hv_method m)
 {
@@ -169,19 +225,25 @@ static bool authenticate(void *ctx, const struct hv_route *rt, struct hv_req *re
 		if (role >= HV_ROLE_PUBLIC)
 			return true;
 		/* Login is exempt: it never acts with the old session, it replaces it. */
-		if (state_changing(req->method) && rt->handler != login) {
+		if (state_changing(req->method) && !(rt->flags & HV_API_ROUTE_LOGIN)) {
 			char got[HV_SHA256_HEX_LEN];
+			/* A browser's form cannot set a header: it sends the token as a field. */
+			const char *form_csrf = hv_form_get(req->form, "csrf_token");
+			const char *sent = req->csrf_header ? req->csrf_header : form_csrf;
 
-			if (!req->csrf_header) {
+			if (!sent) {
 				hv_resp_problem(resp, HV_HTTP_EFORBIDDEN,
 						"X-CSRF-Token: required on a POST, PUT or DELETE "
-						"signed in by cookie");
+						"signed in by cookie (a form sends it as the "
+						"csrf_token field)");
 				return false;
 			}
-			hv_token_hash(req->csrf_header, got);
+			hv_token_hash(sent, got);
 			if (!hv_ct_streq(got, ses.csrf_hash)) {
 				hv_resp_problem(resp, HV_HTTP_EFORBIDDEN,
-						"X-CSRF-Token: does not match this session");
+						req->csrf_header
+							? "X-CSRF-Token: does not match this session"
+							: "csrf_token: does not match this session");
 				return false;
 			}
 		}
@@ -197,8 +259,9 @@ static bool authenticate(void *ctx, const struct hv_route *rt, struct hv_req *re
 
 static const char *cookie_attrs(const struct hv_req *req)
 {
-	/* Secure once the server is reached over TLS (its public URL says https). */
-	bool tls = req->public_url && strncmp(req->public_url, "https://", 8) == 0;
+	/* Secure once the server is reached over TLS (served over TLS, or behind a TLS proxy
+	 * whose public URL says https). */
+	bool tls = req->tls || (req->public_url && strncmp(req->public_url, "https://", 8) == 0);
 
 	return tls ? "; HttpOnly; SameSite=Strict; Path=/; Secure"
 		   : "; HttpOnly; SameSite=Strict; Path=/";
@@ -269,56 +332,68 @@ out:
 	return rc;
 }
 
-static void login(struct hv_req *req, struct hv_resp *resp)
+void hv_api_csrf_of(const char *session_token, char out[HV_TOKEN_HEX_LEN])
+{
+	struct hv_buf b;
+
+	/* The session's CSRF token is derived from its secret, so that a page can put it in its
+	 * forms without the store keeping it: knowing it reveals nothing of the session. */
+	hv_buf_init(&b, 0);
+	hv_buf_addf(&b, "haven-csrf:%s", session_token);
+	hv_token_hash(b.data, out);
+	hv_buf_release(&b);
+}
+
+bool hv_api_login_start(struct hv_req *req, struct hv_resp *resp, const char *name,
+			const char *password, struct hv_user *u, const char **cookie,
+			char csrf[HV_TOKEN_HEX_LEN])
 {
 	struct hv_api *api = req->ctx;
 	struct hv_api_auth *a = api->auth;
-	struct hv_api_login in;
-	const char *name, *password;
 	char ukey[LIMIT_KEY_MAX], akey[LIMIT_KEY_MAX];
-	char token[HV_TOKEN_HEX_LEN], csrf[HV_TOKEN_HEX_LEN];
+	char token[HV_TOKEN_HEX_LEN];
 	char th[HV_SHA256_HEX_LEN], ch[HV_SHA256_HEX_LEN], old[HV_SHA256_HEX_LEN];
-	struct hv_user u;
 	struct hv_store *s;
 	struct hv_err err;
-	int64_t now = hv_time_now_ms(), wait_s;
+	int64_t now = hv_time_now_ms(), wait_s, n_purged;
 	bool found, ok;
 	int rc;
 
 	hv_err_clear(&err);
-	if ((rc = hv_api_parse_login(req->arena, req->body, req->body_len, &in, &err))) {
-		hv_api_fail(resp, rc, &err);
-		return;
-	}
-	name = in.name;
-	password = in.password;
 	snprintf(ukey, sizeof(ukey), "u:%s", name);
 	snprintf(akey, sizeof(akey), "a:%s", req->client_addr ? req->client_addr : "");
 	pthread_mutex_lock(&a->mu);
 	if ((wait_s = limit_wait_s(a, ukey, LIMIT_PER_ACCOUNT, now)) > 0) {
 		pthread_mutex_unlock(&a->mu);
 		retry_later(resp, req, wait_s, "account");
-		goto out;
+		return false;
 	}
 	if ((wait_s = limit_wait_s(a, akey, LIMIT_PER_ADDRESS, now)) > 0) {
 		pthread_mutex_unlock(&a->mu);
 		retry_later(resp, req, wait_s, "address");
-		goto out;
+		return false;
 	}
 	pthread_mutex_unlock(&a->mu);
 
 	if ((rc = hv_req_store(req, &s, &err))) {
 		hv_api_fail(resp, rc, &err);
-		goto out;
+		return false;
 	}
-	rc = hv_store_user_find(s, name, &u, &err);
+	rc = hv_store_user_find(s, name, u, &err);
 	if (rc && rc != HV_ENOENT) {
 		hv_api_fail(resp, rc, &err);
-		goto out;
+		return false;
 	}
 	found = rc == HV_OK;
-	ok = hv_password_verify(found ? u.password_hash : a->dummy_hash, password);
-	ok = ok && found && !u.disabled && hv_role_parse(u.role) < HV_ROLE_PUBLIC;
+	if (!hash_enter(a, HASH_WAIT_MS)) {
+		hv_resp_problem(resp, HV_HTTP_EUNAVAIL,
+				"too many logins at once; retry in a second");
+		hv_resp_header(resp, "Retry-After", "1");
+		return false;
+	}
+	ok = hv_password_verify(found ? u->password_hash : a->dummy_hash, password);
+	hash_leave(a);
+	ok = ok && found && !u->disabled && hv_role_parse(u->role) < HV_ROLE_PUBLIC;
 	pthread_mutex_lock(&a->mu);
 	if (ok) {
 		limit_clear(a, ukey, now);
@@ -329,13 +404,13 @@ static void login(struct hv_req *req, struct hv_resp *resp)
 	pthread_mutex_unlock(&a->mu);
 	if (!ok) {
 		hv_resp_problem(resp, HV_HTTP_EUNAUTH, "name or password is wrong");
-		goto out;
+		return false;
 	}
 
 	/* A fresh session at every login: a cookie the client already had (perhaps planted) is
 	 * ended, never promoted. */
 	hv_token_new(token);
-	hv_token_new(csrf);
+	hv_api_csrf_of(token, csrf);
 	hv_token_hash(token, th);
 	hv_token_hash(csrf, ch);
 	hv_err_clear(&err);
@@ -346,68 +421,94 @@ static void login(struct hv_req *req, struct hv_resp *resp)
 		if ((rc = hv_store_session_delete(s, old, &err)))
 			goto fail;
 	}
-	if ((rc = hv_store_session_add(s, th, u.id, ch, now, now + SESSION_TTL_MS, &err)) ||
+	/* Expired sessions go at every login too, not only on the server's periodic sweep. */
+	if ((rc = hv_store_session_purge(s, now, &n_purged, &err)))
+		goto fail;
+	if ((rc = hv_store_session_add(s, th, u->id, ch, now, now + SESSION_TTL_MS, &err)) ||
 	    (rc = hv_store_commit(s, &err)))
 		goto fail;
 	{
 		size_t cap = sizeof(COOKIE_NAME) + HV_TOKEN_HEX_LEN + 80;
-		char *cookie = hv_arena_alloc(req->arena, cap);
-		struct hv_json *w;
+		char *c = hv_arena_alloc(req->arena, cap);
 
-		snprintf(cookie, cap, COOKIE_NAME "=%s%s; Max-Age=%d", token, cookie_attrs(req),
+		snprintf(c, cap, COOKIE_NAME "=%s%s; Max-Age=%d", token, cookie_attrs(req),
 			 SESSION_TTL_MS / 1000);
-		w = hv_resp_json(resp, 200);
-		hv_resp_header(resp, "Set-Cookie", cookie);
-		hv_resp_header(resp, "Cache-Control", "no-store");
-		hv_json_obj_begin(w);
-		hv_json_key(w, "name");
-		hv_json_str(w, u.name);
-		hv_json_key(w, "role");
-		hv_json_str(w, u.role);
-		hv_json_key(w, "csrf_token");
-		hv_json_str(w, csrf);
-		hv_json_obj_end(w);
+		*cookie = c;
 	}
-	return;
+	return true;
 fail:
 	hv_store_rollback(s);
 	hv_api_fail(resp, rc, &err);
-out:
-	return;
+	return false;
 }
 
-static void logout(struct hv_req *req, struct hv_resp *resp)
+static void login(struct hv_req *req, struct hv_resp *resp)
 {
-	struct hv_store *s;
+	struct hv_api_login in;
+	char csrf[HV_TOKEN_HEX_LEN];
+	const char *cookie;
+	struct hv_user u;
 	struct hv_err err;
-	char th[HV_SHA256_HEX_LEN];
 	struct hv_json *w;
 	int rc;
 
 	hv_err_clear(&err);
+	if ((rc = hv_api_parse_login(req->arena, req->body, req->body_len, &in, &err))) {
+		hv_api_fail(resp, rc, &err);
+		return;
+	}
+	if (!hv_api_login_start(req, resp, in.name, in.password, &u, &cookie, csrf))
+		return;
+	w = hv_resp_json(resp, 200);
+	hv_resp_header(resp, "Set-Cookie", cookie);
+	hv_resp_header(resp, "Cache-Control", "no-store");
+	hv_json_obj_begin(w);
+	hv_json_key(w, "name");
+	hv_json_str(w, u.name);
+	hv_json_key(w, "role");
+	hv_json_str(w, u.role);
+	hv_json_key(w, "csrf_token");
+	hv_json_str(w, csrf);
+	hv_json_obj_end(w);
+}
+
+const char *hv_api_session_end(struct hv_req *req, struct hv_err *err)
+{
+	struct hv_store *s;
+	char th[HV_SHA256_HEX_LEN];
+	int rc;
+
 	if (req->via_session && req->session_cookie) {
 		hv_token_hash(req->session_cookie, th);
-		if ((rc = hv_req_store(req, &s, &err)) || (rc = hv_store_begin(s, &err)))
-			goto fail;
-		if ((rc = hv_store_session_delete(s, th, &err)) ||
-		    (rc = hv_store_commit(s, &err))) {
+		if ((rc = hv_req_store(req, &s, err)) || (rc = hv_store_begin(s, err)))
+			return NULL;
+		if ((rc = hv_store_session_delete(s, th, err)) || (rc = hv_store_commit(s, err))) {
 			hv_store_rollback(s);
-			goto fail;
+			return NULL;
 		}
 	}
+	return strstr(cookie_attrs(req), "Secure")
+		       ? COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Secure; Max-Age=0"
+		       : COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0";
+}
+
+static void logout(struct hv_req *req, struct hv_resp *resp)
+{
+	struct hv_err err;
+	struct hv_json *w;
+	const char *clear;
+
+	hv_err_clear(&err);
+	if (!(clear = hv_api_session_end(req, &err))) {
+		hv_api_fail(resp, err.code ? err.code : HV_ESTORE, &err);
+		return;
+	}
 	w = hv_resp_json(resp, 200);
-	hv_resp_header(resp, "Set-Cookie",
-		       req->public_url && strncmp(req->public_url, "https://", 8) == 0 ? COOKIE_NAME
-			       "=; HttpOnly; SameSite=Strict; Path=/; Secure; Max-Age=0"
-										       : COOKIE_NAME
-			       "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+	hv_resp_header(resp, "Set-Cookie", clear);
 	hv_json_obj_begin(w);
 	hv_json_key(w, "signed_out");
 	hv_json_bool(w, true);
 	hv_json_obj_end(w);
-	return;
-fail:
-	hv_api_fail(resp, rc, &err);
 }
 
 static void me(struct hv_req *req, struct hv_resp *resp)
@@ -473,6 +574,8 @@ void hv_api_auth_free(struct hv_api_auth *a)
 	if (!a)
 		return;
 	pthread_mutex_destroy(&a->mu);
+	pthread_mutex_destroy(&a->hash_mu);
+	pthread_cond_destroy(&a->hash_cv);
 	free(a);
 }
 
@@ -483,22 +586,28 @@ int hv_api_auth_register(struct hv_api *api, struct hv_router *r, struct hv_err 
 		 .pattern = "/api/v1/login",
 		 .roles = HV_ROLES_ANY,
 		 .handler = login,
-		 .ctx = api},
+		 .ctx = api,
+		 .flags = HV_API_ROUTE_LOGIN,
+		 .summary = "sign in: sets the haven_session cookie, returns the CSRF token",
+		 .body_type = "application/json"},
 		{.method = HV_POST,
 		 .pattern = "/api/v1/logout",
 		 .roles = HV_ROLES_STAFF_UP,
 		 .handler = logout,
-		 .ctx = api},
+		 .ctx = api,
+		 .summary = "sign out: ends the session"},
 		{.method = HV_GET,
 		 .pattern = "/api/v1/me",
 		 .roles = HV_ROLES_STAFF_UP,
 		 .handler = me,
-		 .ctx = api},
+		 .ctx = api,
+		 .summary = "who is asking: name, role and how they signed in"},
 		{.method = HV_GET,
 		 .pattern = "/api/v1/users",
 		 .roles = HV_ROLE_BIT(HV_ROLE_ADMIN),
 		 .handler = users_list,
-		 .ctx = api},
+		 .ctx = api,
+		 .summary = "every user account (admin)"},
 	};
 	char pw[HV_TOKEN_HEX_LEN];
 	int rc;
@@ -506,7 +615,16 @@ int hv_api_auth_register(struct hv_api *api, struct hv_router *r, struct hv_err 
 	if (!api->auth) {
 		struct hv_api_auth *a = hv_xcalloc(1, sizeof(*a));
 
+		pthread_condattr_t ca;
+		long n_cores = sysconf(_SC_NPROCESSORS_ONLN);
+
 		pthread_mutex_init(&a->mu, NULL);
+		pthread_mutex_init(&a->hash_mu, NULL);
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&a->hash_cv, &ca);
+		pthread_condattr_destroy(&ca);
+		a->hash_cap = n_cores > 0 ? (unsigned)n_cores : 1;
 		hv_token_new(pw);
 		if ((rc = hv_password_hash(pw, a->dummy_hash, err))) {
 			hv_api_auth_free(a);

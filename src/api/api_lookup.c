@@ -228,12 +228,16 @@ int hv_api_lookup_register(struct hv_api *api, struct hv_router *r, struct hv_er
 		 .roles = HV_ROLES_ANY,
 		 .params = get_params,
 		 .handler = lookup_get,
-		 .ctx = api},
+		 .ctx = api,
+		 .summary = "which property and zone is at a point (lon, lat, radius) or an "
+			    "address"},
 		{.method = HV_POST,
 		 .pattern = "/api/v1/lookup",
 		 .roles = HV_ROLES_ANY,
 		 .handler = lookup_post,
-		 .ctx = api},
+		 .ctx = api,
+		 .summary = "look up to 10,000 points at once: {\"points\": [[lon, lat], ...]}",
+		 .body_type = "application/json"},
 	};
 	return hv_router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]), err);
 }

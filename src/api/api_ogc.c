@@ -42,11 +42,9 @@
 #define T_OPENAPI "application/vnd.oai.openapi+json;version=3.0"
 #define CONF_BASE "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 
-enum coll {
-	COLL_ZONES,
-	COLL_PROPERTIES,
-	COLL_COUNT,
-};
+#define COLL_ZONES	HV_OGC_ZONES
+#define COLL_PROPERTIES HV_OGC_PROPERTIES
+#define COLL_COUNT	HV_OGC_COLL_COUNT
 
 static const struct {
 	const char *id, *title, *description;
@@ -67,28 +65,16 @@ static int coll_find(const char *id)
 	return -1;
 }
 
-/* What an items request selects. Times are inclusive; open ends are INT64_MIN / INT64_MAX. */
-struct filter {
-	int coll;
-	bool has_bbox, has_time;
-	double minx, miny, maxx, maxy;
-	int64_t t0, t1;
-};
-
 /* One pass over the store: filter, count, write a page, and gather each collection's extent. */
 struct scan {
-	const struct filter *f; /* NULL: no filter (collection statistics) */
+	const struct hv_ogc_filter *f; /* NULL: no filter (collection statistics) */
 	const struct hv_zones *z;
 	bool *in;
 	struct hv_json *w; /* NULL: count only */
 	int64_t after, limit;
 	int64_t n_matched, n_returned, last_id;
 	bool more;
-	/* per collection, for /collections */
-	int64_t n[COLL_COUNT];
-	bool has_ext[COLL_COUNT];
-	double ext[COLL_COUNT][4];
-	int64_t t_min[COLL_COUNT];
+	struct hv_ogc_stats st; /* for /collections */
 };
 
 static bool in_any_zone(const struct hv_zones *z, const bool *in)
@@ -99,32 +85,31 @@ static bool in_any_zone(const struct hv_zones *z, const bool *in)
 	return false;
 }
 
-static bool bbox_hit(const struct filter *f, const struct hv_property *p)
+bool hv_api_ogc_bbox_hit(const struct hv_ogc_filter *f, double minx, double miny, double maxx,
+			 double maxy, bool has_geom)
 {
 	bool x_ok;
 
-	if (!p->wkb)
+	if (!has_geom)
 		return false;
-	if (p->maxy < f->miny || p->miny > f->maxy)
+	if (maxy < f->miny || miny > f->maxy)
 		return false;
 	if (f->minx <= f->maxx)
-		x_ok = p->maxx >= f->minx && p->minx <= f->maxx;
+		x_ok = maxx >= f->minx && minx <= f->maxx;
 	else /* across the antimeridian: [minx, 180] or [-180, maxx] */
-		x_ok = p->maxx >= f->minx || p->minx <= f->maxx;
+		x_ok = maxx >= f->minx || minx <= f->maxx;
 	return x_ok;
 }
 
 static void link_to(struct hv_json *w, struct hv_req *req, const char *rel, const char *type,
 		    const char *title, const char *path);
 
-/* One feature; with req, also its links (self, collection) as /items/{featureId} answers. */
-static void write_feature(struct hv_json *w, const struct hv_property *p, const struct hv_zones *z,
-			  const bool *in, struct hv_req *req, int c)
+void hv_api_ogc_feature_members(struct hv_json *w, const struct hv_property *p,
+				const struct hv_zones *z, const bool *in)
 {
 	char iso[HV_TIME_ISO_MAX];
 	bool any = false;
 
-	hv_json_obj_begin(w);
 	hv_json_key(w, "type");
 	hv_json_str(w, "Feature");
 	hv_json_key(w, "id");
@@ -158,63 +143,64 @@ static void write_feature(struct hv_json *w, const struct hv_property *p, const 
 	hv_time_format_iso(p->valid_from_ms, iso, sizeof(iso));
 	hv_json_str(w, iso);
 	hv_json_obj_end(w);
-	if (req) {
-		char path[128];
-
-		hv_json_key(w, "links");
-		hv_json_arr_begin(w);
-		snprintf(path, sizeof(path), "/collections/%s/items/%lld", colls[c].id,
-			 (long long)p->id);
-		link_to(w, req, "self", T_GEOJSON, NULL, path);
-		snprintf(path, sizeof(path), "/collections/%s", colls[c].id);
-		link_to(w, req, "collection", T_JSON, colls[c].title, path);
-		hv_json_arr_end(w);
-	}
-	hv_json_obj_end(w);
 }
 
-static void extend(struct scan *x, int c, const struct hv_property *p)
+/* The links of a feature answered alone: self and its collection. */
+static void feature_links(struct hv_json *w, struct hv_req *req, int c, int64_t id)
 {
-	x->n[c]++;
-	if (x->t_min[c] == 0 || p->valid_from_ms < x->t_min[c])
-		x->t_min[c] = p->valid_from_ms;
+	char path[128];
+
+	hv_json_key(w, "links");
+	hv_json_arr_begin(w);
+	snprintf(path, sizeof(path), "/collections/%s/items/%lld", colls[c].id, (long long)id);
+	link_to(w, req, "self", T_GEOJSON, NULL, path);
+	snprintf(path, sizeof(path), "/collections/%s", colls[c].id);
+	link_to(w, req, "collection", T_JSON, colls[c].title, path);
+	hv_json_arr_end(w);
+}
+
+void hv_api_ogc_stats_add(struct hv_ogc_stats *st, int c, const struct hv_property *p)
+{
+	st->n[c]++;
+	if (st->t_min[c] == 0 || p->valid_from_ms < st->t_min[c])
+		st->t_min[c] = p->valid_from_ms;
 	if (!p->wkb)
 		return;
-	if (!x->has_ext[c]) {
-		x->ext[c][0] = p->minx;
-		x->ext[c][1] = p->miny;
-		x->ext[c][2] = p->maxx;
-		x->ext[c][3] = p->maxy;
-		x->has_ext[c] = true;
+	if (!st->has_ext[c]) {
+		st->ext[c][0] = p->minx;
+		st->ext[c][1] = p->miny;
+		st->ext[c][2] = p->maxx;
+		st->ext[c][3] = p->maxy;
+		st->has_ext[c] = true;
 		return;
 	}
-	if (p->minx < x->ext[c][0])
-		x->ext[c][0] = p->minx;
-	if (p->miny < x->ext[c][1])
-		x->ext[c][1] = p->miny;
-	if (p->maxx > x->ext[c][2])
-		x->ext[c][2] = p->maxx;
-	if (p->maxy > x->ext[c][3])
-		x->ext[c][3] = p->maxy;
+	if (p->minx < st->ext[c][0])
+		st->ext[c][0] = p->minx;
+	if (p->miny < st->ext[c][1])
+		st->ext[c][1] = p->miny;
+	if (p->maxx > st->ext[c][2])
+		st->ext[c][2] = p->maxx;
+	if (p->maxy > st->ext[c][3])
+		st->ext[c][3] = p->maxy;
 }
 
 static int scan_one(void *ctx, const struct hv_property *p)
 {
 	struct scan *x = ctx;
-	const struct filter *f = x->f;
+	const struct hv_ogc_filter *f = x->f;
 	bool zone;
 
 	hv_zones_match(x->z, p, x->in);
 	zone = in_any_zone(x->z, x->in);
 	if (!f) {
-		extend(x, COLL_PROPERTIES, p);
+		hv_api_ogc_stats_add(&x->st, COLL_PROPERTIES, p);
 		if (zone)
-			extend(x, COLL_ZONES, p);
+			hv_api_ogc_stats_add(&x->st, COLL_ZONES, p);
 		return 0;
 	}
 	if (f->coll == COLL_ZONES && !zone)
 		return 0;
-	if (f->has_bbox && !bbox_hit(f, p))
+	if (f->has_bbox && !hv_api_ogc_bbox_hit(f, p->minx, p->miny, p->maxx, p->maxy, p->wkb))
 		return 0;
 	if (f->has_time && (p->valid_from_ms < f->t0 || p->valid_from_ms > f->t1))
 		return 0;
@@ -225,7 +211,9 @@ static int scan_one(void *ctx, const struct hv_property *p)
 		x->more = true;
 		return 0; /* keep counting: numberMatched is exact */
 	}
-	write_feature(x->w, p, x->z, x->in, NULL, 0);
+	hv_json_obj_begin(x->w);
+	hv_api_ogc_feature_members(x->w, p, x->z, x->in);
+	hv_json_obj_end(x->w);
 	x->n_returned++;
 	x->last_id = p->id;
 	return 0;
@@ -389,7 +377,7 @@ bad:
 			  v);
 }
 
-static bool parse_bbox(struct hv_req *req, struct hv_resp *resp, struct filter *f)
+static bool parse_bbox(struct hv_req *req, struct hv_resp *resp, struct hv_ogc_filter *f)
 {
 	const char *v = hv_query_get(&req->query, "bbox");
 	struct hv_err err;
@@ -410,7 +398,7 @@ static bool parse_bbox(struct hv_req *req, struct hv_resp *resp, struct filter *
 	return true;
 }
 
-static bool parse_datetime(struct hv_req *req, struct hv_resp *resp, struct filter *f)
+static bool parse_datetime(struct hv_req *req, struct hv_resp *resp, struct hv_ogc_filter *f)
 {
 	const char *v = hv_query_get(&req->query, "datetime");
 	struct hv_err err;
@@ -531,7 +519,8 @@ static void conformance(struct hv_req *req, struct hv_resp *resp)
 	hv_json_obj_end(w);
 }
 
-static void write_collection(struct hv_json *w, struct hv_req *req, int c, const struct scan *x)
+static void write_collection(struct hv_json *w, struct hv_req *req, int c,
+			     const struct hv_ogc_stats *x)
 {
 	char path[96], iso[HV_TIME_ISO_MAX];
 
@@ -590,9 +579,13 @@ static void write_collection(struct hv_json *w, struct hv_req *req, int c, const
 	hv_json_obj_end(w);
 }
 
-/* Answers the collections (all, or only `only` when >= 0) with their extents from one scan. */
+/* Answers the collections (all, or only `only` when >= 0) with their extents: from the live
+ * snapshot, or from one scan of the store. */
 static void describe(struct hv_req *req, struct hv_resp *resp, int only)
 {
+	struct hv_api *api = req->ctx;
+	const struct hv_ogc_snap *snap = NULL;
+	const struct hv_ogc_stats *st;
 	struct scan x = {0};
 	struct hv_zones *z = NULL;
 	struct hv_store *s;
@@ -601,13 +594,18 @@ static void describe(struct hv_req *req, struct hv_resp *resp, int only)
 	int rc;
 
 	hv_err_clear(&err);
-	if ((rc = hv_req_store(req, &s, &err)) || (rc = run_scan(req, s, &z, &x, &err))) {
+	if (!api->ogc_use_store) {
+		snap = hv_ogc_live_acquire(api->ogc);
+		st = hv_ogc_snap_stats(snap);
+	} else if ((rc = hv_req_store(req, &s, &err)) || (rc = run_scan(req, s, &z, &x, &err))) {
 		hv_api_fail(resp, rc, &err);
 		goto out;
+	} else {
+		st = &x.st;
 	}
 	w = hv_resp_json(resp, 200);
 	if (only >= 0) {
-		write_collection(w, req, only, &x);
+		write_collection(w, req, only, st);
 		goto out;
 	}
 	hv_json_obj_begin(w);
@@ -618,10 +616,12 @@ static void describe(struct hv_req *req, struct hv_resp *resp, int only)
 	hv_json_key(w, "collections");
 	hv_json_arr_begin(w);
 	for (int c = 0; c < COLL_COUNT; c++)
-		write_collection(w, req, c, &x);
+		write_collection(w, req, c, st);
 	hv_json_arr_end(w);
 	hv_json_obj_end(w);
 out:
+	if (snap)
+		hv_ogc_live_release(api->ogc, snap);
 	hv_zones_free(z);
 }
 
@@ -656,7 +656,9 @@ static void collection(struct hv_req *req, struct hv_resp *resp)
 
 static void items(struct hv_req *req, struct hv_resp *resp)
 {
-	struct filter f = {.coll = capture_coll(req, resp)};
+	struct hv_api *api = req->ctx;
+	const struct hv_ogc_snap *snap = NULL;
+	struct hv_ogc_filter f = {.coll = capture_coll(req, resp)};
 	struct scan x = {.f = &f};
 	const char *fmt = hv_query_get(&req->query, "f");
 	char iso[HV_TIME_ISO_MAX];
@@ -671,7 +673,7 @@ static void items(struct hv_req *req, struct hv_resp *resp)
 	    !parse_bbox(req, resp, &f) || !parse_datetime(req, resp, &f))
 		return;
 	hv_err_clear(&err);
-	if ((rc = hv_req_store(req, &s, &err))) {
+	if (api->ogc_use_store && (rc = hv_req_store(req, &s, &err))) {
 		hv_api_fail(resp, rc, &err);
 		return;
 	}
@@ -683,7 +685,16 @@ static void items(struct hv_req *req, struct hv_resp *resp)
 	hv_json_str(w, "FeatureCollection");
 	hv_json_key(w, "features");
 	hv_json_arr_begin(w);
-	if ((rc = run_scan(req, s, &z, &x, &err))) {
+	if (!api->ogc_use_store) {
+		struct hv_ogc_page pg = {.after = x.after, .limit = x.limit};
+
+		snap = hv_ogc_live_acquire(api->ogc);
+		hv_ogc_snap_items(snap, &f, req->arena, w, &pg);
+		x.n_matched = pg.n_matched;
+		x.n_returned = pg.n_returned;
+		x.last_id = pg.last_id;
+		x.more = pg.more;
+	} else if ((rc = run_scan(req, s, &z, &x, &err))) {
 		hv_api_fail(resp, rc, &err);
 		goto out;
 	}
@@ -706,11 +717,14 @@ static void items(struct hv_req *req, struct hv_resp *resp)
 	hv_json_arr_end(w);
 	hv_json_obj_end(w);
 out:
+	if (snap)
+		hv_ogc_live_release(api->ogc, snap);
 	hv_zones_free(z);
 }
 
 static void item(struct hv_req *req, struct hv_resp *resp)
 {
+	struct hv_api *api = req->ctx;
 	int c = capture_coll(req, resp);
 	const char *sid = req->captures[1].value;
 	char detail[HV_ERR_MSG_MAX];
@@ -728,6 +742,25 @@ static void item(struct hv_req *req, struct hv_resp *resp)
 	hv_err_clear(&err);
 	if (!hv_str_to_i64(hv_str_cstr(sid), &id) || id <= 0)
 		goto missing;
+	if (!api->ogc_use_store) {
+		const struct hv_ogc_snap *snap = hv_ogc_live_acquire(api->ogc);
+		const char *members;
+		size_t len;
+		bool found = hv_ogc_snap_item(snap, c, id, &members, &len);
+
+		if (found) {
+			w = hv_resp_json(resp, 200);
+			resp->content_type = T_GEOJSON;
+			hv_json_obj_begin(w);
+			hv_json_raw_members(w, members, len);
+			feature_links(w, req, c, id);
+			hv_json_obj_end(w);
+		}
+		hv_ogc_live_release(api->ogc, snap);
+		if (found)
+			return;
+		goto missing;
+	}
 	if ((rc = hv_req_store(req, &s, &err)) || (rc = hv_zones_load(s, 0, &z, &err))) {
 		hv_api_fail(resp, rc, &err);
 		goto out;
@@ -745,7 +778,10 @@ static void item(struct hv_req *req, struct hv_resp *resp)
 		goto missing;
 	w = hv_resp_json(resp, 200);
 	resp->content_type = T_GEOJSON;
-	write_feature(w, &p, z, in, req, c);
+	hv_json_obj_begin(w);
+	hv_api_ogc_feature_members(w, &p, z, in);
+	feature_links(w, req, c, p.id);
+	hv_json_obj_end(w);
 	goto out;
 missing:
 	snprintf(detail, sizeof(detail), "no feature \"%.64s\" in collection %s", sid, colls[c].id);
@@ -854,22 +890,29 @@ static void openapi(struct hv_req *req, struct hv_resp *resp)
 	hv_json_obj_end(w);
 }
 
+void hv_api_ogc_use_store(struct hv_api *api, bool on)
+{
+	api->ogc_use_store = on;
+}
+
 static const char *const f_params[] = {"f", NULL};
 static const char *const items_params[] = {"limit", "bbox", "datetime", "after", "f", NULL};
 
 int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 {
+	/* Designated initialisers: struct hv_route grows (body limits, flags, summaries). */
+#define OGC_ROUTE(pat, prm, fn)                                                                    \
+	{.method = HV_GET, .pattern = (pat), .roles = HV_ROLES_ANY, .params = (prm), .handler = (fn), \
+	 .ctx = api}
 	const struct hv_route routes[] = {
-		{HV_GET, "/ogc", HV_ROLES_ANY, f_params, landing, api},
-		{HV_GET, "/ogc/conformance", HV_ROLES_ANY, f_params, conformance, api},
-		{HV_GET, "/ogc/api", HV_ROLES_ANY, f_params, openapi, api},
-		{HV_GET, "/ogc/collections", HV_ROLES_ANY, f_params, collections, api},
-		{HV_GET, "/ogc/collections/{collectionId}", HV_ROLES_ANY, f_params, collection,
-		 api},
-		{HV_GET, "/ogc/collections/{collectionId}/items", HV_ROLES_ANY, items_params, items,
-		 api},
-		{HV_GET, "/ogc/collections/{collectionId}/items/{featureId}", HV_ROLES_ANY,
-		 f_params, item, api},
+		OGC_ROUTE("/ogc", f_params, landing),
+		OGC_ROUTE("/ogc/conformance", f_params, conformance),
+		OGC_ROUTE("/ogc/api", f_params, openapi),
+		OGC_ROUTE("/ogc/collections", f_params, collections),
+		OGC_ROUTE("/ogc/collections/{collectionId}", f_params, collection),
+		OGC_ROUTE("/ogc/collections/{collectionId}/items", items_params, items),
+		OGC_ROUTE("/ogc/collections/{collectionId}/items/{featureId}", f_params, item),
 	};
+#undef OGC_ROUTE
 	return hv_router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]), err);
 }

@@ -190,12 +190,15 @@ int hv_api_properties_register(struct hv_api *api, struct hv_router *r, struct h
 		 .roles = HV_ROLES_ANY,
 		 .params = list_params,
 		 .handler = properties_list,
-		 .ctx = api},
+		 .ctx = api,
+		 .summary = "current properties, paged (limit, after) and filtered (kind, scope, "
+			    "source)"},
 		{.method = HV_GET,
 		 .pattern = "/api/v1/properties/{id}",
 		 .roles = HV_ROLES_ANY,
 		 .handler = property_one,
-		 .ctx = api},
+		 .ctx = api,
+		 .summary = "one property with its zones and every earlier version"},
 	};
 	return hv_router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]), err);
 }

@@ -46,6 +46,7 @@ int hv_api_scopes_register(struct hv_api *api, struct hv_router *r, struct hv_er
 		.roles = HV_ROLES_ANY,
 		.handler = scopes_list,
 		.ctx = api,
+		.summary = "the scope rules (zones) in force",
 	};
 
 	return hv_router_add(r, &route, err);

@@ -26,20 +26,20 @@ static void set(struct hv_warrant_result *r, enum hv_warrant_answer a, const cha
 	va_end(ap);
 }
 
-static const char *form_name(enum hv_form f)
+static const char *form_name(enum hv_warrant_form f)
 {
 	switch (f) {
-	case HV_FORM_AO93:
+	case HV_WARRANT_AO93:
 		return "AO 93";
-	case HV_FORM_AO442:
+	case HV_WARRANT_AO442:
 		return "AO 442";
-	case HV_FORM_I200:
+	case HV_WARRANT_I200:
 		return "I-200";
-	case HV_FORM_I205:
+	case HV_WARRANT_I205:
 		return "I-205";
-	case HV_FORM_I247A:
+	case HV_WARRANT_I247A:
 		return "I-247A";
-	case HV_FORM_I138:
+	case HV_WARRANT_I138:
 		return "I-138";
 	default:
 		return "unknown";
@@ -79,7 +79,7 @@ static void court_form(const struct hv_warrant_doc *d, struct hv_warrant_result 
 		    f);
 		return;
 	}
-	if (d->form == HV_FORM_AO93 && d->now_ms &&
+	if (d->form == HV_WARRANT_AO93 && d->now_ms &&
 	    d->now_ms - d->dated_ms > SEARCH_WARRANT_DAYS * DAY_MS) {
 		set(r, HV_WARRANT_UNCLEAR,
 		    "Form AO 93 is a search warrant dated more than %d days ago. Call the law "
@@ -98,15 +98,15 @@ void hv_checklist_classify(const struct hv_warrant_doc *d, struct hv_warrant_res
 {
 	memset(r, 0, sizeof(*r));
 	switch (d->form) {
-	case HV_FORM_I247A:
+	case HV_WARRANT_I247A:
 		set(r, HV_WARRANT_DETAINER,
 		    "Form I-247A is an immigration detainer: a request from DHS to hold a person. "
 		    "It "
 		    "is not a warrant and does not authorise entry.");
 		return;
-	case HV_FORM_I200:
-	case HV_FORM_I205:
-	case HV_FORM_I138:
+	case HV_WARRANT_I200:
+	case HV_WARRANT_I205:
+	case HV_WARRANT_I138:
 		if (d->issuer == HV_ISSUER_COURT || d->signer == HV_SIGNER_JUDGE) {
 			set(r, HV_WARRANT_UNCLEAR,
 			    "Form %s is a DHS form, but it is shown as issued or signed by a "
@@ -121,8 +121,8 @@ void hv_checklist_classify(const struct hv_warrant_doc *d, struct hv_warrant_res
 		    "does not by itself authorise entry into non-public areas without consent.",
 		    form_name(d->form));
 		return;
-	case HV_FORM_AO93:
-	case HV_FORM_AO442:
+	case HV_WARRANT_AO93:
+	case HV_WARRANT_AO442:
 		court_form(d, r);
 		return;
 	default:
@@ -228,12 +228,12 @@ bool hv_checklist_parse_signer(const char *s, enum hv_signer *out)
 	LOOKUP(t, s, out);
 }
 
-bool hv_checklist_parse_form(const char *s, enum hv_form *out)
+bool hv_checklist_parse_form(const char *s, enum hv_warrant_form *out)
 {
 	static const struct name_val t[] = {
-		{"AO93", HV_FORM_AO93},	  {"AO442", HV_FORM_AO442},  {"I-200", HV_FORM_I200},
-		{"I-205", HV_FORM_I205},  {"I-247A", HV_FORM_I247A}, {"I-138", HV_FORM_I138},
-		{"other", HV_FORM_OTHER},
+		{"AO93", HV_WARRANT_AO93},	  {"AO442", HV_WARRANT_AO442},  {"I-200", HV_WARRANT_I200},
+		{"I-205", HV_WARRANT_I205},  {"I-247A", HV_WARRANT_I247A}, {"I-138", HV_WARRANT_I138},
+		{"other", HV_WARRANT_OTHER},
 	};
 	LOOKUP(t, s, out);
 }

@@ -25,15 +25,15 @@ enum hv_signer {
 	HV_SIGNER_NONE,		       /* not signed */
 };
 
-enum hv_form {
-	HV_FORM_UNKNOWN,
-	HV_FORM_AO93,  /* search and seizure warrant (court) */
-	HV_FORM_AO442, /* arrest warrant (court) */
-	HV_FORM_I200,  /* warrant for arrest of alien (DHS, administrative) */
-	HV_FORM_I205,  /* warrant of removal/deportation (DHS, administrative) */
-	HV_FORM_I247A, /* immigration detainer: notice of action (a request) */
-	HV_FORM_I138,  /* DHS form (administrative) */
-	HV_FORM_OTHER,
+enum hv_warrant_form {
+	HV_WARRANT_UNKNOWN,
+	HV_WARRANT_AO93,  /* search and seizure warrant (court) */
+	HV_WARRANT_AO442, /* arrest warrant (court) */
+	HV_WARRANT_I200,  /* warrant for arrest of alien (DHS, administrative) */
+	HV_WARRANT_I205,  /* warrant of removal/deportation (DHS, administrative) */
+	HV_WARRANT_I247A, /* immigration detainer: notice of action (a request) */
+	HV_WARRANT_I138,  /* DHS form (administrative) */
+	HV_WARRANT_OTHER,
 };
 
 /* Whether the document names the place to be searched or the person to be seized. */
@@ -46,7 +46,7 @@ enum hv_named {
 struct hv_warrant_doc {
 	enum hv_issuer issuer;
 	enum hv_signer signer;
-	enum hv_form form;
+	enum hv_warrant_form form;
 	enum hv_named place_or_person;
 	int64_t dated_ms; /* the date on the document; 0: none or unreadable */
 	int64_t now_ms;	  /* when it is shown (for the age of a search warrant) */
@@ -78,7 +78,7 @@ const char *hv_checklist_answer_code(enum hv_warrant_answer a);
  * accepts "" and "unknown" as the unknown value. */
 bool hv_checklist_parse_issuer(const char *s, enum hv_issuer *out);
 bool hv_checklist_parse_signer(const char *s, enum hv_signer *out);
-bool hv_checklist_parse_form(const char *s, enum hv_form *out);
+bool hv_checklist_parse_form(const char *s, enum hv_warrant_form *out);
 bool hv_checklist_parse_named(const char *s, enum hv_named *out);
 
 /* ---- the staff script ---- */

@@ -10,32 +10,55 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "core/fs.h"
 #include "core/log.h"
+#include "crypto/tls.h"
 #include "core/xalloc.h"
 #include "http/server.h"
+#include "web/web.h"
 
 #define GRACE_MS 10000
 
 static const char serve_usage[] =
 	"usage: haven [--db PATH] serve [--listen ADDR:PORT] [--public-url URL] [--threads N]\n"
-	"                               [--ledger-key FILE]\n"
+	"                  [--tile-url URL] [--tile-attribution TEXT] [--web-dir DIR]\n"
+	"                  [--node-modules DIR] [--ledger-key FILE]\n"
+	"                  [--tls-cert FILE --tls-key FILE] [--max-connections N] [--trust-proxy]\n"
 	"       haven [--db PATH] serve --routes\n"
 	"\n"
-	"Serves the JSON API (/api/v1/lookup, /api/v1/properties, /api/v1/scopes) and /healthz\n"
-	"on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free one). The URL it listens on is\n"
-	"printed on stdout; one line per request goes to stderr (method, path, status, bytes,\n"
-	"duration; never the query string). --public-url is the base of links in answers (the\n"
-	"address clients use, e.g. behind a reverse proxy; default http://ADDR:PORT). --threads: worker threads (default:\n"
-	"one per core). Imports by other processes show up within a few seconds. SIGTERM or\n"
-	"SIGINT: stop accepting, let requests in flight finish (up to 10 s), close the store.\n"
+	"Serves the JSON API (/api/v1/lookup, /api/v1/properties, /api/v1/scopes), OGC API -\n"
+	"Features (/ogc) and /healthz on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free\n"
+	"one). The URL it listens on is printed on stdout; one line per request goes to stderr\n"
+	"(method, path, status, bytes, duration; never the query string). --public-url is the\n"
+	"base of links in answers (the address clients use, e.g. behind a reverse proxy; default\n"
+	"http://ADDR:PORT). --threads: worker threads (default: one per core). Imports by other\n"
+	"processes show up within a few seconds. SIGTERM or SIGINT: stop accepting, let requests\n"
+	"in flight finish (up to 10 s), close the store.\n"
 	"\n"
 	"Signing in: POST /api/v1/login {\"name\", \"password\"} sets the haven_session\n"
 	"cookie and returns a CSRF token that every POST, PUT or DELETE made with the cookie\n"
 	"sends as X-CSRF-Token; integrations send \"Authorization: Bearer TOKEN\"\n"
 	"(see 'haven token').\n"
-	"--routes prints the route table (method, path, roles allowed) and exits.\n"
+	"\n"
+	"Web pages: the public zone map at /, staff sign-in at /login, /properties, /imports,\n"
+	"/admin/users and /admin/tokens; the OpenAPI document at /api. --tile-url is a base-map\n"
+	"tile template (https://tiles.example.org/{z}/{x}/{y}.png; default none: the zones are\n"
+	"drawn over the outline of the city's properties) and --tile-attribution its credit.\n"
+	"--web-dir: haven's static files (default: the source tree's src/web/static, else the\n"
+	"installed share/haven/web); --node-modules: where leaflet/dist is (default: the source\n"
+	"tree's node_modules, after npm ci, else share/haven/node_modules).\n"
 	"--ledger-key FILE (default $HAVEN_LEDGER_KEY): the city's ledger signing key; the\n"
-	"server's group committer signs a checkpoint at most 1 s apart while entries come in.\n";
+	"server's group committer signs a checkpoint at most 1 s apart while entries come in.\n"
+	"Limits: request bodies 1 MiB (413 past it), request heads 32 KiB (431), open connections\n"
+	"--max-connections (default 4096; 1024 per client address, or N when smaller), idle\n"
+	"connections closed after 30 s.\n"
+	"--tls-cert FILE --tls-key FILE: serve HTTPS (PEM certificate chain and its private key,\n"
+	"without a passphrase); the default public URL becomes https://ADDR:PORT and session\n"
+	"cookies get Secure. Behind a TLS reverse proxy, use --public-url https://... instead\n"
+	"(docs/deploy.md). --trust-proxy: behind that proxy, take the client's address (for the\n"
+	"per-address login limit) from the X-Real-IP header it sets; without a proxy in front\n"
+	"never give it.\n"
+	"--routes prints the route table (method, path, roles allowed) and exits.\n";
 
 static const struct hv_cmd *self(void)
 {
@@ -46,8 +69,10 @@ struct serve_opts {
 	char host[64];
 	unsigned port;
 	const char *public_url;
-	unsigned threads;
-	bool routes;
+	unsigned threads, max_conns;
+	bool routes, trust_proxy;
+	const char *tls_cert, *tls_key;
+	struct hv_web_opts web;
 	const char *ledger_key;
 };
 
@@ -75,14 +100,30 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		O_PUBLIC_URL,
 		O_THREADS,
 		O_ROUTES,
-		O_LEDGER_KEY
+		O_TILE_URL,
+		O_TILE_ATTR,
+		O_WEB_DIR,
+		O_NODE_MODULES,
+		O_LEDGER_KEY,
+		O_TLS_CERT,
+		O_TLS_KEY,
+		O_MAX_CONNS,
+		O_TRUST_PROXY,
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"public-url", required_argument, NULL, O_PUBLIC_URL},
 		{"threads", required_argument, NULL, O_THREADS},
 		{"routes", no_argument, NULL, O_ROUTES},
+		{"tile-url", required_argument, NULL, O_TILE_URL},
+		{"tile-attribution", required_argument, NULL, O_TILE_ATTR},
+		{"web-dir", required_argument, NULL, O_WEB_DIR},
+		{"node-modules", required_argument, NULL, O_NODE_MODULES},
 		{"ledger-key", required_argument, NULL, O_LEDGER_KEY},
+		{"tls-cert", required_argument, NULL, O_TLS_CERT},
+		{"tls-key", required_argument, NULL, O_TLS_KEY},
+		{"max-connections", required_argument, NULL, O_MAX_CONNS},
+		{"trust-proxy", no_argument, NULL, O_TRUST_PROXY},
 		{0},
 	};
 	int64_t n;
@@ -109,8 +150,40 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		case O_ROUTES:
 			o->routes = true;
 			break;
+		case O_TILE_URL:
+			if (strncmp(optarg, "https://", 8) && strncmp(optarg, "http://", 7))
+				return hv_cli_usage(self(), "--tile-url \"%s\" is not an http(s) URL",
+						    optarg);
+			o->web.tile_url = optarg;
+			break;
+		case O_TILE_ATTR:
+			o->web.tile_attribution = optarg;
+			break;
+		case O_WEB_DIR:
+			o->web.static_dir = optarg;
+			break;
+		case O_NODE_MODULES:
+			o->web.node_modules = optarg;
+			break;
 		case O_LEDGER_KEY:
 			o->ledger_key = optarg;
+			break;
+		case O_TLS_CERT:
+			o->tls_cert = optarg;
+			break;
+		case O_TLS_KEY:
+			o->tls_key = optarg;
+			break;
+		case O_MAX_CONNS:
+			if (!hv_cli_parse_id(optarg, &n) || n > 100000)
+				return hv_cli_usage(self(),
+						    "--max-connections \"%s\" is not a number in "
+						    "1..100000",
+						    optarg);
+			o->max_conns = (unsigned)n;
+			break;
+		case O_TRUST_PROXY:
+			o->trust_proxy = true;
 			break;
 		case ':':
 			return hv_cli_usage(self(), "%s needs a value", argv[optind - 1]);
@@ -120,6 +193,10 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	}
 	if (optind != argc)
 		return hv_cli_usage(self(), "unexpected argument \"%s\"", argv[optind]);
+	if (!o->tls_cert != !o->tls_key)
+		return hv_cli_usage(self(), "%s needs %s too",
+				    o->tls_cert ? "--tls-cert" : "--tls-key",
+				    o->tls_cert ? "--tls-key" : "--tls-cert");
 	return HV_EXIT_OK;
 }
 
@@ -131,6 +208,20 @@ static char *trim_url(const char *u)
 	while (n && u[n - 1] == '/')
 		n--;
 	return hv_xstrndup(u, n);
+}
+
+#define TLS_FILE_MAX (1u << 20)
+
+/* Reads the certificate and key files and checks that they are a PEM pair. */
+static int load_tls(const struct serve_opts *o, char **cert, char **key, struct hv_err *err)
+{
+	size_t cert_len, key_len;
+	int rc;
+
+	if ((rc = hv_fs_read_file(o->tls_cert, TLS_FILE_MAX, cert, &cert_len, err)) ||
+	    (rc = hv_fs_read_file(o->tls_key, TLS_FILE_MAX, key, &key_len, err)))
+		return rc;
+	return hv_crypto_tls_check(*cert, cert_len, o->tls_cert, *key, key_len, o->tls_key, err);
 }
 
 /* One line per route: "METHOD PATTERN role,role,...", the table the e2e tests walk. */
@@ -155,11 +246,12 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 {
 	struct serve_opts o = {.host = "127.0.0.1", .port = 8080};
 	struct hv_api *api = NULL;
+	struct hv_web *web = NULL;
 	struct hv_server *srv = NULL;
 	struct hv_router router;
 	struct hv_err err;
 	sigset_t sigs;
-	char *public_url = NULL;
+	char *public_url = NULL, *tls_cert = NULL, *tls_key = NULL;
 	int rc, sig = 0, exit_code = HV_EXIT_FAIL;
 	unsigned left;
 
@@ -173,6 +265,8 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.tls_cert && !o.routes && (rc = load_tls(&o, &tls_cert, &tls_key, &err)))
+		goto out;
 	if (o.public_url) {
 		public_url = trim_url(o.public_url);
 	} else if (o.port != 0) {
@@ -181,11 +275,13 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 		size_t n = strlen(o.host) + 32;
 
 		public_url = hv_xmalloc(n);
-		snprintf(public_url, n, "http://%s:%u", o.host, (unsigned)o.port);
+		snprintf(public_url, n, "%s://%s:%u", o.tls_cert ? "https" : "http", o.host,
+			 (unsigned)o.port);
 	}
 	hv_router_init(&router);
 	if ((rc = hv_api_new(cli->db_path, 0, &api, &err)) ||
-	    (rc = hv_api_register(api, &router, &err)))
+	    (rc = hv_api_register(api, &router, &err)) ||
+	    (rc = hv_web_register(api, &router, &o.web, &web, &err)))
 		goto out;
 	if (o.routes) {
 		print_routes(&router);
@@ -200,13 +296,21 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 		.host = o.host,
 		.port = (uint16_t)o.port,
 		.n_threads = o.threads,
+		.conn_limit = o.max_conns,
+		.per_ip_limit = o.max_conns && o.max_conns < 1024 ? o.max_conns : 0,
 		.db_path = cli->db_path,
 		.public_url = public_url,
+		.tls_cert_pem = tls_cert,
+		.tls_key_pem = tls_key,
+		.trust_proxy = o.trust_proxy,
 	};
 	if ((rc = hv_server_start(&so, &router, &srv, &err)))
 		goto out;
-	printf("haven: serving %s on http://%s:%u/\n", cli->db_path, o.host,
-	       (unsigned)hv_server_port(srv));
+	if (!hv_web_has_leaflet(web))
+		hv_log(HV_LOG_WARN, "no Leaflet: the map page answers addresses without a map",
+		       "hint=\"npm ci, or --node-modules DIR\"");
+	printf("haven: serving %s on %s://%s:%u/\n", cli->db_path, o.tls_cert ? "https" : "http",
+	       o.host, (unsigned)hv_server_port(srv));
 	fflush(stdout);
 	hv_log(HV_LOG_INFO, "listening", "addr=%s port=%u", o.host, (unsigned)hv_server_port(srv));
 	while (sigwait(&sigs, &sig) != 0)
@@ -220,8 +324,11 @@ static int run_serve(struct hv_cli *cli, int argc, char **argv)
 	exit_code = HV_EXIT_OK;
 out:
 	hv_server_stop(srv, 0);
+	hv_web_free(web);
 	hv_api_free(api);
 	free(public_url);
+	free(tls_cert);
+	free(tls_key);
 	if (exit_code != HV_EXIT_OK)
 		return hv_cli_fail(&err);
 	return exit_code;
@@ -230,6 +337,6 @@ out:
 const struct hv_cmd hv_cmd_serve = {
 	.name = "serve",
 	.run = run_serve,
-	.summary = "serve the JSON API over HTTP",
+	.summary = "serve the JSON API, the OGC API and the web pages over HTTP",
 	.usage = serve_usage,
 };

@@ -270,3 +270,14 @@ void hv_json_raw(struct hv_json *w, const char *json)
 	before_value(w);
 	hv_buf_adds(w->out, json);
 }
+
+void hv_json_raw_members(struct hv_json *w, const char *members, size_t len)
+{
+	assert(w->depth > 0 && !w->after_key);
+	if (len == 0)
+		return;
+	if (!w->first[w->depth])
+		hv_buf_addc(w->out, ',');
+	w->first[w->depth] = false;
+	hv_buf_add(w->out, members, len);
+}

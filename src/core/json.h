@@ -40,6 +40,9 @@ void hv_json_bool(struct hv_json *w, bool v);
 void hv_json_null(struct hv_json *w);
 /* Inserts already-serialised JSON text as one value (trusted: produced by this writer). */
 void hv_json_raw(struct hv_json *w, const char *json);
+/* Inserts already-serialised members ("a":1,"b":2; no braces, len bytes) into the object w has
+ * open, as if written by key/value calls: later members get their comma. len 0 adds nothing. */
+void hv_json_raw_members(struct hv_json *w, const char *members, size_t len);
 /* Appends s as a quoted, escaped JSON string to b. */
 void hv_json_quote(struct hv_buf *b, const char *s, size_t len);
 

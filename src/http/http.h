@@ -100,16 +100,49 @@ struct hv_req {
 	const char *authorization;  /* the Authorization header */
 	const char *csrf_header;    /* the X-CSRF-Token header */
 	const char *client_addr;    /* the peer's address, "127.0.0.1" */
+	const char *content_type;   /* the Content-Type header; NULL when absent */
+	/* The form in the body of a route with HV_ROUTE_FORM (the router parses it before the
+	 * authenticator, which reads its csrf_token field). Empty for other routes. */
+	struct hv_form *form;
+	bool tls;		    /* the request came over TLS (cookies get Secure) */
 	/* Who the router's authenticator found (role above; name in the arena, NULL: public). */
 	const char *user_name;
 	int64_t user_id;  /* 0 for the public and API tokens */
 	bool via_session; /* authenticated by the session cookie (CSRF applies) */
-	const char *content_type; /* the Content-Type header; NULL when absent */
 	void *stream_state;	  /* a streamed route's state (hv_stream_ops.begin) */
 	uint64_t stream_len;	  /* bytes of a streamed body received */
 };
 
-#define HV_RESP_MAX_HEADERS 4
+/* ---- forms: application/x-www-form-urlencoded and multipart/form-data bodies ---- */
+
+#define HV_FORM_MAX_FIELDS 32
+
+/* One field. A text field's value is an arena string (valid UTF-8, no NUL); a file field
+ * (filename set) points at its bytes inside the request body, len bytes, not terminated. */
+struct hv_form_field {
+	const char *name;
+	const char *filename; /* NULL unless the part is a file */
+	const char *value;
+	size_t len;
+};
+
+struct hv_form {
+	struct hv_form_field fields[HV_FORM_MAX_FIELDS];
+	size_t n_fields;
+};
+
+/* Parses a form body of the given Content-Type (NULL or empty with an empty body: no fields).
+ * Urlencoded text and multipart parts without a filename must be UTF-8 without NUL; a name given
+ * twice, more than HV_FORM_MAX_FIELDS fields, a malformed boundary or part, or any other type is
+ * HV_EINVAL naming the field or the problem. Strings live in a's memory; file values in body. */
+int hv_form_parse(struct hv_arena *a, const char *content_type, const char *body, size_t len,
+		  struct hv_form *out, struct hv_err *err);
+/* The field named name, or NULL. */
+const struct hv_form_field *hv_form_field(const struct hv_form *f, const char *name);
+/* A text field's value, or NULL when absent (or a file, or f is NULL). */
+const char *hv_form_get(const struct hv_form *f, const char *name);
+
+#define HV_RESP_MAX_HEADERS 8
 
 /* A response under construction. body starts empty; json writes into it. */
 struct hv_resp {
@@ -122,6 +155,10 @@ struct hv_resp {
 	} headers[HV_RESP_MAX_HEADERS];
 	size_t n_headers;
 	char log_detail[HV_ERR_MSG_MAX]; /* a 5xx's detail: logged, never sent */
+	/* What hv_resp_problem was last given (status 0: none), so that a page route can render
+	 * the same problem as HTML. A 5xx's detail is not kept here. */
+	int problem_status;
+	char problem_detail[HV_ERR_MSG_MAX];
 };
 
 typedef void hv_handler_fn(struct hv_req *req, struct hv_resp *resp);
@@ -148,9 +185,28 @@ struct hv_route {
 	const char *const *params;
 	hv_handler_fn *handler;
 	void *ctx;
+	/* Request body bytes this route accepts; 0: the server's limit (small). */
+	size_t max_body;
+	unsigned flags; /* HV_ROUTE_* */
+	/* For the OpenAPI document (GET /api): one line saying what the route does, and the
+	 * media type of its request body (NULL: none). */
+	const char *summary;
+	const char *body_type;
 };
 
+/* An HTML page: errors render as a page, and the public asking with GET is sent to /login. */
+#define HV_ROUTE_PAGE 1u
+/* The body is a form (urlencoded or multipart): parsed into req->form before authentication,
+ * whose csrf_token field stands in for the X-CSRF-Token header. */
+#define HV_ROUTE_FORM 2u
+/* The body may hold any bytes (NUL included): an uploaded file. */
+#define HV_ROUTE_BINARY 4u
+
 #define HV_ROUTER_MAX 256
+
+/* Renders resp's problem (resp->problem_status, resp->problem_detail) as an HTML page for a page
+ * route; installed by the web pages. */
+typedef void hv_page_error_fn(void *ctx, const struct hv_req *req, struct hv_resp *resp);
 
 /* Establishes who is asking before the role check: sets req->role (and user_name, user_id,
  * via_session) from the request's credentials. Returns false after answering resp itself (a bad
@@ -168,6 +224,8 @@ struct hv_router {
 		const struct hv_stream_ops *ops; /* NULL: the body is read whole */
 		uint64_t limit;			 /* bytes at most; 0: no bound */
 	} streams[HV_ROUTER_MAX];
+	hv_page_error_fn *page_error; /* NULL: page routes answer problem+json too */
+	void *page_error_ctx;
 };
 
 void hv_router_init(struct hv_router *r);
@@ -175,6 +233,8 @@ void hv_router_init(struct hv_router *r);
 void hv_router_set_auth(struct hv_router *r, hv_auth_fn *fn, void *ctx);
 /* The role named s ("admin", ..., "public"); HV_ROLE_COUNT when none is. */
 enum hv_role hv_role_parse(const char *s);
+/* Installs the HTML renderer of problems on page routes. */
+void hv_router_set_page_error(struct hv_router *r, hv_page_error_fn *fn, void *ctx);
 /* Adds a route (copied; pattern and params borrowed, must outlive the router). HV_ELIMIT when
  * the table is full, HV_EINVAL for a malformed pattern. */
 int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err);
@@ -195,7 +255,8 @@ const struct hv_route *hv_router_match(const struct hv_router *r, enum hv_method
 				       const struct hv_path *path, struct hv_req *req, int *status);
 
 /* Checks req's query against the route's accepted parameters (400 naming an unknown one) and
- * its roles (401 for the public, 403 otherwise), then runs its handler. Always fills resp. */
+ * its roles (401 for the public, 403 otherwise), then runs its handler (a streamed route gets
+ * req->body as its one chunk). Always fills resp. */
 void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp);
 /* The checks of hv_router_dispatch without running the handler: the matched route, or NULL
  * after filling resp with the error. Sets req->ctx. For streamed routes, checked on the head. */

@@ -53,6 +53,8 @@ void hv_resp_init(struct hv_resp *resp, size_t body_limit)
 	hv_json_init(&resp->json, &resp->body, false);
 	resp->n_headers = 0;
 	resp->log_detail[0] = '\0';
+	resp->problem_status = 0;
+	resp->problem_detail[0] = '\0';
 }
 
 void hv_resp_release(struct hv_resp *resp)
@@ -96,6 +98,10 @@ void hv_resp_problem(struct hv_resp *resp, int status, const char *detail)
 	hv_json_key(w, "status");
 	hv_json_int(w, p->code);
 	hv_json_key(w, "detail");
+	resp->problem_status = p->code;
+	snprintf(resp->problem_detail, sizeof(resp->problem_detail), "%s",
+		 p->code >= 500 ? "the server could not answer; the problem is logged"
+				: (detail ? detail : p->title));
 	if (p->code >= 500) {
 		/* The detail may name files, SQL or internals: the log gets it, the client does
 		 * not. */

@@ -43,6 +43,7 @@ struct hv_server {
 	pthread_key_t store_key; /* this worker thread's store connection */
 	atomic_uint in_flight;
 	uint16_t port;
+	bool tls;
 };
 
 /* One request: created when MHD has read the request line, freed when MHD says it completed. */
@@ -55,23 +56,36 @@ struct rq {
 	uint64_t t0_ns;
 	int code;
 	size_t bytes;
+	size_t body_limit; /* the matched route's, or the server's */
+	bool binary;	   /* the route takes any bytes (an uploaded file) */
 	bool started, answered;
 	const struct hv_route *stream_rt; /* a streamed route, once begun */
 	const struct hv_stream_ops *stream;
 	uint64_t stream_limit;
 	int64_t content_length; /* -1: not given (chunked) */
-	/* A refused streamed body being drained: its answer, sent once the body is read. */
+	uint64_t n_body;	/* body bytes received */
+	/* A refused body being read and dropped (up to drain_max bytes in all), then answered
+	 * with the saved response. */
 	bool draining;
-	int saved_status;
-	const char *saved_type;
-	char *saved_body; /* in the arena */
-	size_t saved_len;
+	uint64_t drain_max;
+	struct {
+		int status;
+		const char *type;
+		char *body; /* in the arena */
+		size_t len;
+		const char *hname[HV_RESP_MAX_HEADERS], *hvalue[HV_RESP_MAX_HEADERS];
+		size_t n_headers;
+		char log_detail[HV_ERR_MSG_MAX];
+	} saved;
 };
 
-/* A refused streamed body that is at most this long is read to its end (and dropped) before the
- * answer: closing a connection while the client still sends makes it reset, losing the answer.
- * A longer one is answered at once. */
-#define STREAM_DRAIN_MAX ((int64_t)64 << 20)
+/* A refused body is read to its end and dropped before the answer goes out: a client (or a
+ * proxy such as nginx) still sending would otherwise meet a closed connection and never see the
+ * answer (a reset; nginx reports 502). Over-limit bodies are drained up to DRAIN_FACTOR times the
+ * limit (at most DRAIN_MAX past it), bodies refused for another reason (roles, a bad upload) up
+ * to DRAIN_MAX; anything longer is answered at once and the connection closed. */
+#define DRAIN_FACTOR 8
+#define DRAIN_MAX    ((uint64_t)64 << 20)
 
 #define LOG_PATH_MAX 200
 
@@ -358,6 +372,14 @@ static void fill_credentials(struct rq *q, struct MHD_Connection *con)
 		if (src && inet_ntop(sa->sa_family, src, addr, sizeof(addr)))
 			q->req.client_addr = hv_arena_strdup(&q->arena, addr);
 	}
+	if (q->srv->o.trust_proxy) {
+		const char *real = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Real-IP");
+		unsigned char bin[sizeof(struct in6_addr)];
+
+		if (real &&
+		    (inet_pton(AF_INET, real, bin) == 1 || inet_pton(AF_INET6, real, bin) == 1))
+			q->req.client_addr = hv_arena_strdup(&q->arena, real);
+	}
 }
 
 static void setup_req(struct rq *q, struct MHD_Connection *con)
@@ -367,6 +389,7 @@ static void setup_req(struct rq *q, struct MHD_Connection *con)
 	q->req.body = q->body.data;
 	q->req.body_len = q->body.len;
 	q->req.public_url = q->srv->public_url;
+	q->req.tls = q->srv->tls;
 	q->req.store_fn = thread_store;
 	q->req.store_ctx = q->srv;
 	fill_credentials(q, con);
@@ -386,25 +409,48 @@ static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 	return ret;
 }
 
-/* Answers a refused streamed request: a short body is drained first (true: the answer is
- * saved for the end), a long one is answered now (*ret). */
-static bool drain_or_queue(struct rq *q, struct MHD_Connection *con, struct hv_resp *resp,
-			   enum MHD_Result *ret)
+/* How much of an over-limit body is drained: an upload route's large limit must not make the
+ * server read gigabytes it will refuse anyway. */
+static uint64_t drain_cap(uint64_t limit)
 {
-	if (q->content_length >= 0 && q->content_length <= STREAM_DRAIN_MAX &&
-	    resp->status != 413 && !resp->body.failed) {
-		q->draining = true;
-		q->saved_status = resp->status;
-		q->saved_type = resp->content_type;
-		q->saved_body = hv_arena_strndup(&q->arena, resp->body.data, resp->body.len);
-		q->saved_len = resp->body.len;
-		if (resp->log_detail[0])
-			hv_log(HV_LOG_ERROR, "request failed", "status=%d detail=\"%s\"",
-			       resp->status, resp->log_detail);
-		return true;
+	return limit * DRAIN_FACTOR < limit + DRAIN_MAX ? limit * DRAIN_FACTOR : limit + DRAIN_MAX;
+}
+
+/* Refuses the request with resp: the body (up to cap bytes in all) is read and dropped first and
+ * resp saved for the last call, or, when the body is known to be longer or resp cannot be kept,
+ * resp is queued now (MHD then closes the connection). */
+static enum MHD_Result refuse(struct rq *q, struct MHD_Connection *con, struct hv_resp *resp,
+			      uint64_t cap)
+{
+	if ((q->content_length >= 0 && (uint64_t)q->content_length > cap) || q->n_body > cap ||
+	    resp->body.failed)
+		return queue(q, con, resp);
+	q->draining = true;
+	q->drain_max = cap;
+	q->saved.status = resp->status;
+	q->saved.type = resp->content_type;
+	q->saved.body = hv_arena_strndup(&q->arena, resp->body.data, resp->body.len);
+	q->saved.len = resp->body.len;
+	for (size_t i = 0; i < resp->n_headers; i++) {
+		q->saved.hname[i] = resp->headers[i].name;
+		q->saved.hvalue[i] = resp->headers[i].value;
 	}
-	*ret = queue(q, con, resp);
-	return false;
+	q->saved.n_headers = resp->n_headers;
+	memcpy(q->saved.log_detail, resp->log_detail, sizeof(q->saved.log_detail));
+	return MHD_YES;
+}
+
+static enum MHD_Result refuse_problem(struct rq *q, struct MHD_Connection *con, int status,
+				      const char *detail, uint64_t cap)
+{
+	struct hv_resp resp;
+	enum MHD_Result ret;
+
+	hv_resp_init(&resp, 0);
+	hv_resp_problem(&resp, status, detail);
+	ret = refuse(q, con, &resp, cap);
+	hv_resp_release(&resp);
+	return ret;
 }
 
 static enum MHD_Result answer_saved(struct rq *q, struct MHD_Connection *con)
@@ -413,18 +459,29 @@ static enum MHD_Result answer_saved(struct rq *q, struct MHD_Connection *con)
 	enum MHD_Result ret;
 
 	hv_resp_init(&resp, 0);
-	resp.status = q->saved_status;
-	resp.content_type = q->saved_type;
-	hv_buf_add(&resp.body, q->saved_body, q->saved_len);
+	resp.status = q->saved.status;
+	resp.content_type = q->saved.type;
+	hv_buf_add(&resp.body, q->saved.body, q->saved.len);
+	for (size_t i = 0; i < q->saved.n_headers; i++)
+		hv_resp_header(&resp, q->saved.hname[i], q->saved.hvalue[i]);
+	memcpy(resp.log_detail, q->saved.log_detail, sizeof(resp.log_detail));
 	ret = queue(q, con, &resp);
 	hv_resp_release(&resp);
 	return ret;
 }
 
+static enum MHD_Result refuse_too_large(struct rq *q, struct MHD_Connection *con, uint64_t limit)
+{
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "the request body is over %llu bytes",
+		 (unsigned long long)limit);
+	return refuse_problem(q, con, HV_HTTP_ETOO_LARGE, detail, drain_cap(limit));
+}
+
 /* A POST or PUT to a streamed route: its checks run on the head, before any body byte, and its
- * body goes to the route's stream ops instead of memory. An error here is answered at once (MHD
- * then closes the connection, which is what a refused upload wants). *streamed tells the caller
- * whether the request is now the stream's. */
+ * body goes to the route's stream ops instead of memory. A refusal drains the body first (see
+ * refuse). *streamed tells the caller whether the request is now the stream's. */
 static enum MHD_Result stream_start(struct rq *q, struct MHD_Connection *con, bool *streamed)
 {
 	const struct hv_route *rt;
@@ -432,9 +489,7 @@ static enum MHD_Result stream_start(struct rq *q, struct MHD_Connection *con, bo
 	struct hv_err err;
 	enum MHD_Result ret;
 	const struct hv_stream_ops *ops;
-	const char *cl;
 	uint64_t limit = 0;
-	int64_t n;
 	int st, rc;
 
 	*streamed = false;
@@ -454,31 +509,27 @@ static enum MHD_Result stream_start(struct rq *q, struct MHD_Connection *con, bo
 	}
 	*streamed = true;
 	hv_err_clear(&err);
-	cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	q->content_length = cl && hv_str_to_i64(hv_str_cstr(cl), &n) ? n : -1;
-	if (!(rt = hv_router_prepare(q->srv->router, &q->req, &resp)))
-		goto answer_now;
-	if (limit && cl && hv_str_to_i64(hv_str_cstr(cl), &n) && (n < 0 || (uint64_t)n > limit)) {
-		snprintf(err.msg, sizeof(err.msg), "the request body is over %llu bytes",
-			 (unsigned long long)limit);
-		hv_resp_problem(&resp, HV_HTTP_ETOO_LARGE, err.msg);
-		goto answer_now;
+	if (!(rt = hv_router_prepare(q->srv->router, &q->req, &resp))) {
+		ret = refuse(q, con, &resp, DRAIN_MAX);
+		goto out;
+	}
+	if (limit && q->content_length >= 0 && (uint64_t)q->content_length > limit) {
+		ret = refuse_too_large(q, con, limit);
+		goto out;
 	}
 	if ((rc = ops->begin(&q->req, &q->req.stream_state, &err))) {
 		if (ops->end)
 			ops->end(q->req.stream_state);
 		q->req.stream_state = NULL;
 		hv_resp_problem(&resp, rc, err.msg);
-		goto answer_now;
+		ret = refuse(q, con, &resp, DRAIN_MAX);
+		goto out;
 	}
 	q->stream_rt = rt;
 	q->stream = ops;
 	q->stream_limit = limit;
-	hv_resp_release(&resp);
-	return MHD_YES;
-answer_now:
-	if (drain_or_queue(q, con, &resp, &ret))
-		ret = MHD_YES;
+	ret = MHD_YES;
+out:
 	hv_resp_release(&resp);
 	return ret;
 }
@@ -487,26 +538,14 @@ static enum MHD_Result stream_chunk(struct rq *q, struct MHD_Connection *con, co
 				    size_t n)
 {
 	struct hv_err err;
-	char detail[128];
 	int rc;
 
 	q->req.stream_len += n;
-	if (q->stream_limit && q->req.stream_len > q->stream_limit) {
-		snprintf(detail, sizeof(detail), "the request body is over %llu bytes",
-			 (unsigned long long)q->stream_limit);
-		return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
-	}
+	if (q->stream_limit && q->req.stream_len > q->stream_limit)
+		return refuse_too_large(q, con, q->stream_limit);
 	hv_err_clear(&err);
-	if ((rc = q->stream->chunk(&q->req, q->req.stream_state, p, n, &err))) {
-		struct hv_resp resp;
-		enum MHD_Result ret = MHD_YES;
-
-		hv_resp_init(&resp, 0);
-		hv_resp_problem(&resp, rc, err.msg);
-		drain_or_queue(q, con, &resp, &ret);
-		hv_resp_release(&resp);
-		return ret;
-	}
+	if ((rc = q->stream->chunk(&q->req, q->req.stream_state, p, n, &err)))
+		return refuse_problem(q, con, rc, err.msg, DRAIN_MAX);
 	return MHD_YES;
 }
 
@@ -523,65 +562,80 @@ static enum MHD_Result stream_answer(struct rq *q, struct MHD_Connection *con)
 	return ret;
 }
 
-static bool body_too_large(struct rq *q, struct MHD_Connection *con)
+/* The body limit and kind of the route this request is for: an upload route takes far more
+ * than the small default, and only it. A path that does not parse or match keeps the default
+ * (it is answered with its error once the body is in). */
+static void route_limits(struct rq *q)
 {
-	const char *cl =
-		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	int64_t n;
+	struct hv_arena scratch;
+	struct hv_req r = {0};
+	struct hv_path path;
+	const struct hv_route *rt;
+	const char *uri = q->raw_uri, *qm = strchr(uri, '?'), *norm;
+	int status;
 
-	return cl && hv_str_to_i64(hv_str_cstr(cl), &n) &&
-	       (n < 0 || (uint64_t)n > q->srv->o.body_limit);
+	q->body_limit = q->srv->o.body_limit;
+	q->binary = false;
+	hv_arena_init(&scratch, 0);
+	r.arena = &scratch;
+	if (hv_http_path_parse(&scratch, uri, qm ? (size_t)(qm - uri) : strlen(uri), &path, &norm,
+			       NULL) == HV_OK &&
+	    (rt = hv_router_match(q->srv->router, q->req.method, &path, &r, &status))) {
+		if (rt->max_body)
+			q->body_limit = rt->max_body;
+		q->binary = (rt->flags & HV_ROUTE_BINARY) != 0;
+	}
+	hv_arena_release(&scratch);
+	hv_buf_release(&q->body);
+	hv_buf_init(&q->body, q->body_limit);
 }
 
 /* libmicrohttpd calls this at least twice per request: once after the head, then with each
  * piece of the body, then once more with none. Answering on the first call makes 0.9.75 close
- * a keep-alive connection, so ordinary answers wait for the last call. */
+ * a keep-alive connection, so answers wait for the last call (a refused body is drained). */
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
 {
 	struct hv_server *srv = cls;
 	struct rq *q = *con_cls;
-	char detail[128];
 
 	(void)url;
 	(void)version;
 	if (!q)
 		*con_cls = q = on_uri(srv, url, con);
 	if (!q->started) {
+		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		bool streamed;
 		enum MHD_Result ret;
+		int64_t n;
 
 		q->started = true;
 		q->req.method = hv_method_parse(method);
+		q->content_length = cl && hv_str_to_i64(hv_str_cstr(cl), &n) && n >= 0 ? n : -1;
 		ret = stream_start(q, con, &streamed);
 		if (streamed)
 			return ret;
-		if (body_too_large(q, con)) {
-			/* Refused before reading it; MHD closes the connection after this answer.
-			 */
-			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
-				 srv->o.body_limit);
-			return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
-		}
+		route_limits(q);
+		if (q->content_length >= 0 && (uint64_t)q->content_length > q->body_limit)
+			return refuse_too_large(q, con, q->body_limit);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (q->answered || q->draining)
+		if (q->answered)
 			return MHD_YES;
+		q->n_body += n;
+		if (q->draining)
+			return q->n_body > q->drain_max ? answer_saved(q, con) : MHD_YES;
 		if (q->stream_rt)
 			return stream_chunk(q, con, upload_data, n);
 		hv_buf_add(&q->body, upload_data, n);
-		if (q->body.failed) {
-			/* A chunked body with no length: refuse it the moment it crosses the limit.
-			 */
-			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
-				 srv->o.body_limit);
-			return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
-		}
+		if (q->body.failed) /* a chunked body with no length, crossing the limit */
+			return refuse_too_large(q, con, q->body_limit);
 		return MHD_YES;
 	}
 	if (q->answered)
@@ -590,7 +644,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		return answer_saved(q, con);
 	if (q->stream_rt)
 		return stream_answer(q, con);
-	if (memchr(q->body.data, '\0', q->body.len)) {
+	if (!q->binary && memchr(q->body.data, '\0', q->body.len)) {
 		return answer_problem(q, con, HV_EINVAL, "the request body contains a NUL byte");
 	}
 	return answer(q, con);
@@ -645,14 +699,25 @@ int hv_server_start(const struct hv_server_opts *opts, const struct hv_router *r
 	}
 	sa.sin_port = htons(srv->o.port);
 	srv->router = r;
+	srv->tls = srv->o.tls_cert_pem != NULL;
 	srv->db_path = hv_xstrdup(opts->db_path ? opts->db_path : "haven.db");
 	srv->public_url = hv_xstrdup(opts->public_url ? opts->public_url : "");
 	atomic_init(&srv->in_flight, 0);
 	pthread_key_create(&srv->store_key, store_close_cb);
 	reqlog_init(&srv->log);
+	if (srv->o.tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		hv_err_set(err, HV_EINVAL,
+			   "TLS: this libmicrohttpd was built without TLS support (GnuTLS)");
+		goto fail;
+	}
+	/* An empty key and certificate are ignored by libmicrohttpd without MHD_USE_TLS. */
 	srv->mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, srv->o.port, NULL,
-		NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			(srv->o.tls_cert_pem ? MHD_USE_TLS : 0),
+		srv->o.port, NULL, NULL, on_access, srv, MHD_OPTION_HTTPS_MEM_KEY,
+		srv->o.tls_key_pem ? srv->o.tls_key_pem : "", MHD_OPTION_HTTPS_MEM_CERT,
+		srv->o.tls_cert_pem ? srv->o.tls_cert_pem : "", MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, srv->o.n_threads, MHD_OPTION_CONNECTION_LIMIT,
 		srv->o.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->o.per_ip_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->o.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -660,8 +725,10 @@ int hv_server_start(const struct hv_server_opts *opts, const struct hv_router *r
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK,
 		no_unescape, NULL, MHD_OPTION_END);
 	if (!srv->mhd) {
-		hv_err_set(err, HV_EIO, "cannot listen on %s:%u (in use, or not allowed)",
-			   srv->o.host, (unsigned)srv->o.port);
+		hv_err_set(err, HV_EIO, "cannot listen on %s:%u (in use, or not allowed%s)",
+			   srv->o.host, (unsigned)srv->o.port,
+			   srv->o.tls_cert_pem ? ", or TLS refused the certificate and key" : "");
+	fail:
 		pthread_key_delete(srv->store_key);
 		reqlog_release(&srv->log);
 		free(srv->db_path);

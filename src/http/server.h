@@ -21,6 +21,13 @@ struct hv_server_opts {
 	size_t header_limit;	/* per-connection memory for the request head; 0: 32 KiB */
 	const char *db_path;	/* the store each worker thread opens lazily */
 	const char *public_url; /* base for links; NULL: none */
+	/* TLS: both PEM texts (NUL-terminated, must outlive the server) or neither (plain HTTP).
+	 * Check them first (crypto/tls.h): a pair libmicrohttpd refuses is only "cannot listen". */
+	const char *tls_cert_pem, *tls_key_pem;
+	/* Behind a reverse proxy: the client's address is the X-Real-IP header the proxy sets
+	 * (when it holds an IP address), not the proxy's. Never set this without a proxy in
+	 * front: anyone could then choose their address for the login limits. */
+	bool trust_proxy;
 };
 
 struct hv_server;

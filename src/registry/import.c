@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -443,6 +444,27 @@ static int read_all(struct import_run *r, struct hv_err *err)
 }
 
 /* The source name a file gets by default: its name without directory and extension. */
+/* A .zip (a zipped Shapefile, as cities publish them and as browsers upload them) is read
+ * through GDAL's /vsizip/; its hash is still the file's own. */
+static int open_reader(const struct hv_geo_import_opts *g, struct hv_geo_reader **out,
+		       struct hv_err *err)
+{
+	struct hv_geo_import_opts z = *g;
+	size_t n = strlen(g->path);
+	char *p = NULL;
+	int rc;
+
+	if (n > 4 && strcasecmp(g->path + n - 4, ".zip") == 0 && strncmp(g->path, "/vsi", 4)) {
+		p = hv_xmalloc(n + 9);
+		memcpy(p, "/vsizip/", 8);
+		memcpy(p + 8, g->path, n + 1);
+		z.path = p;
+	}
+	rc = hv_geo_reader_open(&z, out, err);
+	free(p);
+	return rc;
+}
+
 static char *default_source(const char *path)
 {
 	const char *base = hv_fs_basename(path);
@@ -538,7 +560,7 @@ int hv_registry_import(struct hv_store *s, const struct hv_import_opts *o,
 	rep->dry_run = o->dry_run;
 	rep->file_name = hv_xstrdup(hv_fs_basename(o->geo.path));
 	rep->source = o->source ? hv_xstrdup(o->source) : default_source(o->geo.path);
-	if ((rc = hv_geo_reader_open(&o->geo, &r.reader, err)))
+	if ((rc = open_reader(&o->geo, &r.reader, err)))
 		goto out;
 	r.info = hv_geo_reader_info(r.reader);
 	rep->driver = hv_xstrdup(r.info->driver);

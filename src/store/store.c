@@ -197,6 +197,12 @@ int hv_store_session_delete(struct hv_store *s, const char *token_hash, struct h
 	return s->ops->session_delete(s, token_hash, err);
 }
 
+int hv_store_session_purge(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			   struct hv_err *err)
+{
+	return s->ops->session_purge(s, now_ms, n_deleted, err);
+}
+
 int hv_store_token_add(struct hv_store *s, const char *token_hash, const char *name,
 		       const char *role, int64_t now_ms, int64_t *id, struct hv_err *err)
 {
@@ -212,4 +218,9 @@ int hv_store_token_get(struct hv_store *s, const char *token_hash, struct hv_api
 int hv_store_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err)
 {
 	return s->ops->token_revoke(s, id, now_ms, err);
+}
+
+int hv_store_token_each(struct hv_store *s, hv_token_fn fn, void *ctx, struct hv_err *err)
+{
+	return s->ops->token_each(s, fn, ctx, err);
 }

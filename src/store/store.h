@@ -202,6 +202,10 @@ int hv_store_session_get(struct hv_store *s, const char *token_hash, int64_t now
 			 struct hv_session *out, struct hv_err *err);
 /* Ends a session (in a transaction); absent is not an error. */
 int hv_store_session_delete(struct hv_store *s, const char *token_hash, struct hv_err *err);
+/* Deletes every session expired at now_ms (expires_ms <= now_ms; in a transaction); *n_deleted
+ * says how many. */
+int hv_store_session_purge(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			   struct hv_err *err);
 
 /* Records an API token by the hex SHA-256 of its secret (in a transaction). */
 int hv_store_token_add(struct hv_store *s, const char *token_hash, const char *name,
@@ -211,5 +215,10 @@ int hv_store_token_get(struct hv_store *s, const char *token_hash, struct hv_api
 		       struct hv_err *err);
 /* Revokes token id at now_ms (in a transaction). HV_ENOENT when absent or already revoked. */
 int hv_store_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err);
+
+typedef int (*hv_token_fn)(void *ctx, const struct hv_api_token *t);
+/* Every API token, revoked ones too (revoked_ms set), newest first; never a secret or its hash.
+ * fn returning non-zero stops the walk and is returned. */
+int hv_store_token_each(struct hv_store *s, hv_token_fn fn, void *ctx, struct hv_err *err);
 
 #endif

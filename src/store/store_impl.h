@@ -50,11 +50,14 @@ struct hv_store_ops {
 	int (*session_get)(struct hv_store *s, const char *token_hash, int64_t now_ms,
 			   struct hv_session *out, struct hv_err *err);
 	int (*session_delete)(struct hv_store *s, const char *token_hash, struct hv_err *err);
+	int (*session_purge)(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			     struct hv_err *err);
 	int (*token_add)(struct hv_store *s, const char *token_hash, const char *name,
 			 const char *role, int64_t now_ms, int64_t *id, struct hv_err *err);
 	int (*token_get)(struct hv_store *s, const char *token_hash, struct hv_api_token *out,
 			 struct hv_err *err);
 	int (*token_revoke)(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err);
+	int (*token_each)(struct hv_store *s, hv_token_fn fn, void *ctx, struct hv_err *err);
 };
 
 /* Every back end's handle starts with this. */

@@ -41,9 +41,11 @@ enum stmt_id {
 	ST_SESSION_INSERT,
 	ST_SESSION_GET,
 	ST_SESSION_DELETE,
+	ST_SESSION_PURGE,
 	ST_TOKEN_INSERT,
 	ST_TOKEN_GET,
 	ST_TOKEN_REVOKE,
+	ST_TOKEN_EACH,
 	ST_COUNT
 };
 
@@ -133,12 +135,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   " FROM sessions s JOIN users u ON u.id = s.user_id"
 			   " WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND u.disabled = 0",
 	[ST_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+	[ST_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_ms <= ?1",
 	[ST_TOKEN_INSERT] = "INSERT INTO api_tokens(token_hash, name, role, created_ms)"
 			    " VALUES (?1, ?2, ?3, ?4)",
 	[ST_TOKEN_GET] = "SELECT id, name, role, created_ms FROM api_tokens"
 			 " WHERE token_hash = ?1 AND revoked_ms IS NULL",
 	[ST_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked_ms = ?2"
 			    " WHERE id = ?1 AND revoked_ms IS NULL",
+	[ST_TOKEN_EACH] = "SELECT id, name, role, created_ms, revoked_ms FROM api_tokens"
+			  " ORDER BY id DESC",
 };
 
 struct sqlite_store {
@@ -922,6 +927,23 @@ static int sq_session_delete(struct hv_store *s, const char *token_hash, struct 
 	return step_done(q, st, "end session", err);
 }
 
+static int sq_session_purge(struct hv_store *s, int64_t now_ms, int64_t *n_deleted,
+			    struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	*n_deleted = 0;
+	if (!(st = write_stmt(q, ST_SESSION_PURGE, err)))
+		return HV_ESTORE;
+	sqlite3_bind_int64(st, 1, now_ms);
+	if ((rc = step_done(q, st, "delete expired sessions", err)))
+		return rc;
+	*n_deleted = sqlite3_changes(q->db);
+	return HV_OK;
+}
+
 static int sq_token_add(struct hv_store *s, const char *token_hash, const char *name,
 			const char *role, int64_t now_ms, int64_t *id, struct hv_err *err)
 {
@@ -966,6 +988,33 @@ static int sq_token_get(struct hv_store *s, const char *token_hash, struct hv_ap
 	if (rc != SQLITE_DONE)
 		return db_err(q, err, "find token");
 	return hv_err_set(err, HV_ENOENT, "no such token");
+}
+
+static int sq_token_each(struct hv_store *s, hv_token_fn fn, void *ctx, struct hv_err *err)
+{
+	struct sqlite_store *q = impl(s);
+	sqlite3_stmt *st = stmt(q, ST_TOKEN_EACH, err);
+	struct hv_api_token t;
+	int rc, stop = 0;
+
+	if (!st)
+		return HV_ESTORE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof(t));
+		t.id = sqlite3_column_int64(st, 0);
+		copy_col(st, 1, t.name, sizeof(t.name));
+		copy_col(st, 2, t.role, sizeof(t.role));
+		t.created_ms = sqlite3_column_int64(st, 3);
+		t.revoked_ms = sqlite3_column_int64(st, 4);
+		if ((stop = fn(ctx, &t)))
+			break;
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return stop;
+	if (rc != SQLITE_DONE)
+		return db_err(q, err, "list tokens");
+	return HV_OK;
 }
 
 static int sq_token_revoke(struct hv_store *s, int64_t id, int64_t now_ms, struct hv_err *err)
@@ -1015,9 +1064,11 @@ static const struct hv_store_ops sqlite_ops = {
 	.session_add = sq_session_add,
 	.session_get = sq_session_get,
 	.session_delete = sq_session_delete,
+	.session_purge = sq_session_purge,
 	.token_add = sq_token_add,
 	.token_get = sq_token_get,
 	.token_revoke = sq_token_revoke,
+	.token_each = sq_token_each,
 };
 
 /* Switching a new file to WAL takes an exclusive lock, and SQLite reports SQLITE_BUSY for it

@@ -593,11 +593,13 @@ static void report_post(struct hv_req *req, struct hv_resp *resp)
 	hv_buf_addf(&resp->body,
 		    "<p id=\"saved\">Saved as incident <strong>%" PRId64 "</strong>. The law "
 		    "department has been told.</p>"
-		    "<h2>Add a photo or video</h2><form method=\"post\" "
+		    "<h2>Add a photo or video</h2><form id=\"upload\" method=\"post\" "
 		    "enctype=\"multipart/form-data\" "
-		    "action=\"/api/v1/incidents/%" PRId64 "/evidence?csrf_token=",
+		    "action=\"/api/v1/incidents/%" PRId64 "/evidence\" data-csrf=\"",
 		    id, id);
-	/* a streamed body is not parsed before the authenticator: the token rides in the query */
+	/* The upload is streamed, so no body field is read before the authenticator: the page
+	 * sends it with fetch() and the X-CSRF-Token header (the token is the session's, in an
+	 * attribute, never in a URL that a log or a Referer could carry). */
 	{
 		char tok[HV_TOKEN_HEX_LEN];
 
@@ -605,10 +607,27 @@ static void report_post(struct hv_req *req, struct hv_resp *resp)
 		E(&resp->body, tok);
 		hv_buf_adds(&resp->body, "\">");
 	}
-	csrf_field(&resp->body, req);
-	hv_buf_adds(&resp->body, "<input type=\"file\" name=\"file\" accept=\"image/*,video/*\" "
-				 "capture=\"environment\"><button type=\"submit\">Upload</button>"
-				 "</form><p><a href=\"/report\">File another report</a></p>");
+	hv_buf_adds(&resp->body,
+		    "<label for=\"file\">Photo or video</label><input type=\"file\" id=\"file\" "
+		    "name=\"file\" accept=\"image/*,video/*\" capture=\"environment\" required>"
+		    "<button type=\"submit\">Upload</button><p id=\"upload-status\" "
+		    "role=\"status\"></p></form>"
+		    "<noscript><p class=\"err\">Uploading needs JavaScript on this page.</p>"
+		    "</noscript><script>"
+		    "(function(){var f=document.getElementById('upload'),"
+		    "st=document.getElementById('upload-status');"
+		    "f.addEventListener('submit',function(e){e.preventDefault();"
+		    "var file=document.getElementById('file').files[0];if(!file){"
+		    "st.textContent='Choose a file first.';return;}"
+		    "var d=new FormData();d.append('file',file);st.textContent='Uploading\u2026';"
+		    "fetch(f.action,{method:'POST',body:d,credentials:'same-origin',"
+		    "headers:{'X-CSRF-Token':f.dataset.csrf}}).then(function(r){"
+		    "return r.json().then(function(j){if(r.ok){st.className='ok';"
+		    "st.textContent='Uploaded as evidence '+j.id+' (SHA-256 '+j.sha256+').';"
+		    "f.reset();}else{st.className='err';st.textContent='Not uploaded: '+"
+		    "(j.detail||r.status);}});}).catch(function(){st.className='err';"
+		    "st.textContent='Not uploaded: the connection failed.';});});})();"
+		    "</script><p><a href=\"/report\">File another report</a></p>");
 	page_end(resp);
 out:
 	free(json);
@@ -881,49 +900,68 @@ int hv_cases_pages_register(struct hv_router *r, const struct hv_cases_pages_ops
 		 .roles = HV_ROLES_STAFF_UP,
 		 .params = checklist_params,
 		 .handler = checklist_page,
-		 .ctx = p},
+		 .ctx = p,
+		 .flags = HV_ROUTE_PAGE,
+		 .summary = "The warrant checklist page"},
 		{.method = HV_GET,
 		 .pattern = "/checklist/card",
 		 .roles = HV_ROLES_STAFF_UP,
 		 .params = lang_params,
 		 .handler = card_page,
-		 .ctx = p},
+		 .ctx = p,
+		 .flags = HV_ROUTE_PAGE,
+		 .summary = "The printable pocket card"},
 		{.method = HV_GET,
 		 .pattern = "/report",
 		 .roles = ROLES_STAFF_LAW,
 		 .params = NULL,
 		 .handler = report_get,
-		 .ctx = p},
+		 .ctx = p,
+		 .flags = HV_ROUTE_PAGE,
+		 .summary = "The incident report form (phone first)"},
 		{.method = HV_POST,
 		 .pattern = "/report",
 		 .roles = ROLES_STAFF_LAW,
 		 .params = NULL,
 		 .handler = report_post,
-		 .ctx = p},
+		 .ctx = p,
+		 .flags = HV_ROUTE_PAGE | HV_ROUTE_FORM,
+		 .summary = "File an incident report from the form",
+		 .body_type = "application/x-www-form-urlencoded"},
 		{.method = HV_GET,
 		 .pattern = "/cases",
 		 .roles = ROLES_LAW,
 		 .params = NULL,
 		 .handler = dashboard_page,
-		 .ctx = p},
+		 .ctx = p,
+		 .flags = HV_ROUTE_PAGE,
+		 .summary = "The law department dashboard"},
 		{.method = HV_POST,
 		 .pattern = "/cases",
 		 .roles = ROLES_LAW,
 		 .params = NULL,
 		 .handler = case_open_post,
-		 .ctx = p},
+		 .ctx = p,
+		 .flags = HV_ROUTE_PAGE | HV_ROUTE_FORM,
+		 .summary = "Open a case from the dashboard form",
+		 .body_type = "application/x-www-form-urlencoded"},
 		{.method = HV_GET,
 		 .pattern = "/cases/{id}",
 		 .roles = ROLES_LAW,
 		 .params = NULL,
 		 .handler = case_page,
-		 .ctx = p},
+		 .ctx = p,
+		 .flags = HV_ROUTE_PAGE,
+		 .summary = "One case"},
 		{.method = HV_POST,
 		 .pattern = "/cases/{id}/packet",
 		 .roles = ROLES_LAW,
 		 .params = NULL,
 		 .handler = packet_post,
-		 .ctx = p},
+		 .ctx = p,
+		 .flags = HV_ROUTE_PAGE | HV_ROUTE_FORM,
+		 .summary = "Export a case packet",
+		 .body_type = "application/x-www-form-urlencoded"},
 	};
 	int rc;
 

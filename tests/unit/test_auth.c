@@ -10,10 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <pthread.h>
 
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "api/api.h"
 #include "crypto/password.h"
@@ -365,6 +369,155 @@ static void test_parse_login(void **state)
 	hv_arena_release(login_arena());
 }
 
+
+/* ---- session expiry and the argon2id cap, through the API ---- */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void add_session(struct fx *f, const char *hash, int64_t user, int64_t expires_ms)
+{
+	assert_int_equal(hv_store_begin(f->s, &f->err), HV_OK);
+	if (hv_store_session_add(f->s, hash, user, "c", 1, expires_ms, &f->err))
+		fail_msg("session_add: %s", f->err.msg);
+	assert_int_equal(hv_store_commit(f->s, &f->err), HV_OK);
+}
+
+static void test_store_session_purge(void **state)
+{
+	struct fx *f = *state;
+	struct hv_session ses;
+	int64_t id = add_user(f, "dave", "staff"), n;
+
+	add_session(f, "old", id, 500);
+	add_session(f, "edge", id, 1000);
+	add_session(f, "live", id, 5000);
+	/* expired rows are refused before they are deleted */
+	assert_int_equal(hv_store_session_get(f->s, "old", 1000, &ses, &f->err), HV_ENOENT);
+	assert_int_equal(hv_store_begin(f->s, &f->err), HV_OK);
+	assert_int_equal(hv_store_session_purge(f->s, 1000, &n, &f->err), HV_OK);
+	assert_int_equal(hv_store_commit(f->s, &f->err), HV_OK);
+	assert_int_equal(n, 2);
+	/* gone even for a reader at an earlier time: the row itself was deleted */
+	assert_int_equal(hv_store_session_get(f->s, "old", 100, &ses, &f->err), HV_ENOENT);
+	assert_int_equal(hv_store_session_get(f->s, "edge", 100, &ses, &f->err), HV_ENOENT);
+	assert_int_equal(hv_store_session_get(f->s, "live", 1000, &ses, &f->err), HV_OK);
+	/* outside a transaction: refused, nothing deleted */
+	assert_int_not_equal(hv_store_session_purge(f->s, 9999, &n, &f->err), HV_OK);
+	assert_int_equal(hv_store_session_get(f->s, "live", 1000, &ses, &f->err), HV_OK);
+}
+
+/* The server's refresh thread deletes expired sessions by itself (every 30 refresh periods). */
+static void test_api_purges_expired_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct hv_api *api = NULL;
+	struct hv_session ses;
+	int64_t id = add_user(f, "erin", "staff"), n, now = hv_time_now_ms();
+
+	assert_int_equal(hv_api_new(f->path, 100, &api, &f->err), HV_OK);
+	sleep_ms(400); /* the first sweep runs at the first tick */
+	add_session(f, "expired-1", id, now - 1000);
+	add_session(f, "live", id, now + 3600000);
+	assert_int_equal(hv_api_purge_sessions(f->s, hv_time_now_ms(), &n, &f->err), HV_OK);
+	assert_int_equal(n, 1); /* the sweep is minded to delete what expired */
+	add_session(f, "expired-2", id, now - 1000);
+	sleep_ms(3600); /* the next sweep: 30 x 100 ms after the first */
+	assert_int_equal(hv_api_purge_sessions(f->s, hv_time_now_ms(), &n, &f->err), HV_OK);
+	assert_int_equal(n, 0); /* expired-2 was already gone */
+	assert_int_equal(hv_store_session_get(f->s, "live", now, &ses, &f->err), HV_OK);
+	hv_api_free(api);
+}
+
+struct login_run {
+	struct hv_router *r;
+	const char *db;
+	int code;
+};
+
+static int open_store(void *ctx, struct hv_store **out, struct hv_err *err)
+{
+	*out = ctx;
+	(void)err;
+	return HV_OK;
+}
+
+static void *login_thread(void *arg)
+{
+	struct login_run *run = arg;
+	static const char body[] = "{\"name\":\"frank\",\"password\":\"frank-secret-1\"}";
+	struct hv_store *s = NULL;
+	struct hv_arena a;
+	struct hv_req req = {.method = HV_POST, .role = HV_ROLE_PUBLIC, .public_url = ""};
+	struct hv_resp resp;
+	struct hv_err err;
+
+	if (hv_store_open(run->db, &s, &err))
+		return NULL;
+	hv_arena_init(&a, 0);
+	req.arena = &a;
+	req.client_addr = "127.0.0.1";
+	req.body = body;
+	req.body_len = sizeof(body) - 1;
+	req.store_fn = open_store;
+	req.store_ctx = s;
+	if (hv_http_path_parse(&a, "/api/v1/login", 13, &req.segs, &req.path, &err) == HV_OK) {
+		hv_resp_init(&resp, 0);
+		hv_router_dispatch(run->r, &req, &resp);
+		run->code = resp.status;
+		hv_resp_release(&resp);
+	}
+	hv_arena_release(&a);
+	hv_store_close(s);
+	return NULL;
+}
+
+/* Many logins at once never run more than the cap's argon2id verifications together; those over
+ * the cap wait, and any that waited too long get 503. */
+static void test_login_hash_cap(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 12, CAP = 2 };
+	char hash[HV_PWHASH_STR_MAX];
+	struct hv_api *api = NULL;
+	struct hv_router r;
+	struct login_run runs[N];
+	pthread_t th[N];
+	unsigned peak = 0;
+	int64_t id;
+	int n_ok = 0;
+
+	assert_int_equal(hv_password_hash("frank-secret-1", hash, &f->err), HV_OK);
+	assert_int_equal(hv_store_begin(f->s, &f->err), HV_OK);
+	assert_int_equal(hv_store_user_add(f->s, "frank", "staff", hash, 1, &id, &f->err), HV_OK);
+	assert_int_equal(hv_store_commit(f->s, &f->err), HV_OK);
+	assert_int_equal(hv_api_new(f->path, 0, &api, &f->err), HV_OK);
+	hv_router_init(&r);
+	assert_int_equal(hv_api_register(api, &r, &f->err), HV_OK);
+	hv_api_auth_hash_cap(api, CAP, &peak);
+	assert_int_equal(peak, 0);
+	for (int i = 0; i < N; i++) {
+		runs[i] = (struct login_run){.r = &r, .db = f->path};
+		assert_int_equal(pthread_create(&th[i], NULL, login_thread, &runs[i]), 0);
+	}
+	for (int i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	hv_api_auth_hash_cap(api, 0, &peak);
+	for (int i = 0; i < N; i++) {
+		if (runs[i].code != 200 && runs[i].code != 503)
+			fail_msg("login %d answered %d", i, runs[i].code);
+		n_ok += runs[i].code == 200;
+	}
+	/* the cap held, and was reached: the logins did overlap */
+	assert_int_equal(peak, CAP);
+	assert_true(n_ok >= CAP);
+	hv_api_free(api);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -381,6 +534,9 @@ int main(void)
 		T(test_store_user_each_and_disable),
 		T(test_store_session_lifecycle),
 		T(test_store_token_revoke),
+		T(test_store_session_purge),
+		T(test_api_purges_expired_sessions),
+		T(test_login_hash_cap),
 		cmocka_unit_test(test_router_roles_401_403),
 		cmocka_unit_test(test_parse_login),
 	};

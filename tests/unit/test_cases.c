@@ -84,7 +84,7 @@ static void test_checklist_table(void **state)
 static void test_checklist_parsers_refuse_unknown_values(void **state)
 {
 	enum hv_issuer i;
-	enum hv_form f;
+	enum hv_warrant_form f;
 	enum hv_signer s;
 
 	assert_false(hv_checklist_parse_issuer("fbi-ish", &i));
