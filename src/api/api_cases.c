@@ -740,7 +740,8 @@ int hv_api_cases_register(struct hv_api *api, struct hv_router *r, struct hv_err
 		 .params = witness_params,
 		 .handler = incident_get,
 		 .ctx = c,
-		 .summary = "One incident report with its entries and evidence (a witness read is logged)"},
+		 .summary = "One incident report with its entries and evidence (a witness read is "
+			    "logged)"},
 		{.method = HV_POST,
 		 .pattern = "/api/v1/incidents/{id}/entries",
 		 .roles = ROLES_STAFF_LAW,
@@ -814,8 +815,9 @@ int hv_api_cases_register(struct hv_api *api, struct hv_router *r, struct hv_err
 					.params = upload_params,
 					.handler = evidence_upload,
 					.ctx = c,
-		 .summary = "Upload a photo or video to a report (streamed; multipart/form-data or raw)",
-		 .body_type = "multipart/form-data"};
+					.summary = "Upload a photo or video to a report (streamed; "
+						   "multipart/form-data or raw)",
+					.body_type = "multipart/form-data"};
 	int rc;
 
 	c->api = api;

@@ -231,8 +231,9 @@ bool hv_checklist_parse_signer(const char *s, enum hv_signer *out)
 bool hv_checklist_parse_form(const char *s, enum hv_warrant_form *out)
 {
 	static const struct name_val t[] = {
-		{"AO93", HV_WARRANT_AO93},	  {"AO442", HV_WARRANT_AO442},  {"I-200", HV_WARRANT_I200},
-		{"I-205", HV_WARRANT_I205},  {"I-247A", HV_WARRANT_I247A}, {"I-138", HV_WARRANT_I138},
+		{"AO93", HV_WARRANT_AO93},    {"AO442", HV_WARRANT_AO442},
+		{"I-200", HV_WARRANT_I200},   {"I-205", HV_WARRANT_I205},
+		{"I-247A", HV_WARRANT_I247A}, {"I-138", HV_WARRANT_I138},
 		{"other", HV_WARRANT_OTHER},
 	};
 	LOOKUP(t, s, out);
@@ -327,8 +328,8 @@ int hv_card_parse(const char *name, const char *text, size_t len, struct hv_card
 			continue;
 		for (size_t i = 0; i < n; i++)
 			if ((unsigned char)l[i] < 0x20 && l[i] != '\t')
-				return hv_err_set(err, HV_EFORMAT, "%s line %d: a control character",
-						  name, line);
+				return hv_err_set(err, HV_EFORMAT,
+						  "%s line %d: a control character", name, line);
 		if (n > 6 && memcmp(l, "title:", 6) == 0) {
 			v = l + 6;
 		} else if (n > 5 && memcmp(l, "step:", 5) == 0) {
@@ -354,15 +355,16 @@ int hv_card_parse(const char *name, const char *text, size_t len, struct hv_card
 					  HV_CARD_LINE_MAX);
 		if (!slot) {
 			if (out->title[0])
-				return hv_err_set(err, HV_EFORMAT, "%s line %d: a second title", name,
-						  line);
+				return hv_err_set(err, HV_EFORMAT, "%s line %d: a second title",
+						  name, line);
 			memcpy(out->title, v, vlen);
 			out->title[vlen] = '\0';
 			continue;
 		}
 		if (*count == HV_CARD_LINES_MAX)
 			return hv_err_set(err, HV_ELIMIT, "%s line %d: more than %d %s lines", name,
-					  line, HV_CARD_LINES_MAX, slot == out->steps ? "step" : "note");
+					  line, HV_CARD_LINES_MAX,
+					  slot == out->steps ? "step" : "note");
 		memcpy(slot[*count], v, vlen);
 		slot[*count][vlen] = '\0';
 		(*count)++;

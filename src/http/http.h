@@ -104,13 +104,13 @@ struct hv_req {
 	/* The form in the body of a route with HV_ROUTE_FORM (the router parses it before the
 	 * authenticator, which reads its csrf_token field). Empty for other routes. */
 	struct hv_form *form;
-	bool tls;		    /* the request came over TLS (cookies get Secure) */
+	bool tls; /* the request came over TLS (cookies get Secure) */
 	/* Who the router's authenticator found (role above; name in the arena, NULL: public). */
 	const char *user_name;
-	int64_t user_id;  /* 0 for the public and API tokens */
-	bool via_session; /* authenticated by the session cookie (CSRF applies) */
-	void *stream_state;	  /* a streamed route's state (hv_stream_ops.begin) */
-	uint64_t stream_len;	  /* bytes of a streamed body received */
+	int64_t user_id;     /* 0 for the public and API tokens */
+	bool via_session;    /* authenticated by the session cookie (CSRF applies) */
+	void *stream_state;  /* a streamed route's state (hv_stream_ops.begin) */
+	uint64_t stream_len; /* bytes of a streamed body received */
 };
 
 /* ---- forms: application/x-www-form-urlencoded and multipart/form-data bodies ---- */

@@ -205,9 +205,9 @@ static void to_login(struct hv_req *req, struct hv_resp *resp)
 	resp->status = 303;
 	resp->content_type = "text/html; charset=utf-8";
 	hv_buf_reset(&resp->body);
-	hv_buf_adds(&resp->body, "<!doctype html><title>Sign in</title><a href=\"/login\">Sign in</a>");
-	hv_resp_header(resp, "Location",
-		       b.failed ? "/login" : hv_arena_strdup(req->arena, b.data));
+	hv_buf_adds(&resp->body,
+		    "<!doctype html><title>Sign in</title><a href=\"/login\">Sign in</a>");
+	hv_resp_header(resp, "Location", b.failed ? "/login" : hv_arena_strdup(req->arena, b.data));
 	hv_buf_release(&b);
 }
 

@@ -717,13 +717,12 @@ int hv_server_start(const struct hv_server_opts *opts, const struct hv_router *r
 		srv->o.port, NULL, NULL, on_access, srv, MHD_OPTION_HTTPS_MEM_KEY,
 		srv->o.tls_key_pem ? srv->o.tls_key_pem : "", MHD_OPTION_HTTPS_MEM_CERT,
 		srv->o.tls_cert_pem ? srv->o.tls_cert_pem : "", MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&sa,
-		MHD_OPTION_THREAD_POOL_SIZE, srv->o.n_threads, MHD_OPTION_CONNECTION_LIMIT,
-		srv->o.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->o.per_ip_limit,
-		MHD_OPTION_CONNECTION_TIMEOUT, srv->o.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		srv->o.header_limit, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK,
-		no_unescape, NULL, MHD_OPTION_END);
+		(struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, srv->o.n_threads,
+		MHD_OPTION_CONNECTION_LIMIT, srv->o.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		srv->o.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, srv->o.timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->o.header_limit,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		srv, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
 	if (!srv->mhd) {
 		hv_err_set(err, HV_EIO, "cannot listen on %s:%u (in use, or not allowed%s)",
 			   srv->o.host, (unsigned)srv->o.port,

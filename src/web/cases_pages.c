@@ -65,7 +65,7 @@ static const char css[] =
 	".answer{border:3px solid #333;padding:.6em;margin:1em 0}"
 	".restricted{background:#fff4e0;padding:.4em}.err{color:#a00;font-weight:600}"
 	"table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .5em}"
-	"fieldset{margin:1em 0}";
+	"fieldset{margin:1em 0}.ok{color:#060}#upload-status{overflow-wrap:anywhere}";
 
 static void page_begin(struct hv_resp *resp, int status, const char *title, const char *lang)
 {

@@ -143,6 +143,21 @@ api POST "/api/v1/incidents/$id1/evidence" "$STAFF" -H 'Content-Type: multipart/
 	--data-binary $'--XX\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nabc'
 eq "a truncated multipart body" "$code" 400
 check "named" grep -q 'closing boundary' "$T/out"
+# A refused upload still sending is read to its end and answered, and the connection stays
+# open for the next request (curl reuses it: no new connect for the second transfer).
+head -c $((5 * 1024 * 1024)) /dev/zero >"$T/five"
+curl -s -o "$T/out" -w '%{http_code} %{num_connects}\n' -X POST -H 'Content-Type: application/octet-stream' \
+	--data-binary "@$T/five" "$URL/api/v1/incidents/$id1/evidence" \
+	--next -s -o /dev/null -w '%{http_code} %{num_connects}\n' "$URL/healthz" >"$T/codes"
+eq "a 5 MB upload by the public is answered" "$(sed -n 1p "$T/codes")" "401 1"
+check "with its problem" grep -q 'not open to the public role' "$T/out"
+eq "and the connection is kept for the next request" "$(sed -n 2p "$T/codes")" "200 0"
+curl -s -o "$T/out" -w '%{http_code} %{num_connects}\n' -X POST -H "Authorization: Bearer $STAFF" \
+	-H 'Content-Type: application/octet-stream' --data-binary "@$T/five" \
+	"$URL/api/v1/incidents/999/evidence" \
+	--next -s -o /dev/null -w '%{http_code} %{num_connects}\n' "$URL/healthz" >"$T/codes"
+eq "a 5 MB upload to a missing incident is answered" "$(sed -n 1p "$T/codes")" "404 1"
+eq "and the connection is kept" "$(sed -n 2p "$T/codes")" "200 0"
 
 begin "a 1 GiB upload streams with flat memory"
 rss_before=$(awk '/VmRSS/{print $2}' /proc/$server/status)
