@@ -181,10 +181,18 @@ async function answerText(page) {
 }
 
 async function publicMap(page) {
-	await page.goto(base + '/');
-	await page.waitForFunction(() => window.havenMap && window.havenMap.ready, null, { timeout: 20000 });
-	const st = await page.evaluate(() => ({ error: window.havenMap.error, zones: window.havenMap.zones,
-		layers: window.havenMap.layer ? window.havenMap.layer.getLayers().length : -1 }));
+	// The zones come from the OGC snapshot, which (like the lookup's) refreshes a couple of
+	// seconds after the import: load the map until it has them.
+	let st;
+	await poll(async () => {
+		await page.goto(base + '/');
+		await page.waitForFunction(() => window.havenMap && window.havenMap.ready, null,
+			{ timeout: 20000 });
+		st = await page.evaluate(() => ({ error: window.havenMap.error,
+			zones: window.havenMap.zones,
+			layers: window.havenMap.layer ? window.havenMap.layer.getLayers().length : -1 }));
+		return st.error || st.zones.some((z) => z.name === LOT.name);
+	}, 20000);
 	check('the map loaded its zones without error', !st.error, st.error);
 	check('the map\'s zone layer holds the imported lot',
 		st.zones.some((z) => z.name === LOT.name) && st.layers >= 1, JSON.stringify(st));
