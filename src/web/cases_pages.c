@@ -74,6 +74,13 @@ static void page_begin(struct hv_resp *resp, int status, const char *title, cons
 	resp->status = status;
 	resp->content_type = "text/html; charset=utf-8";
 	hv_buf_reset(b);
+	/* As src/web/html.c's pages, except that these still carry their style and scripts inline
+	 * (so no script-src/style-src 'self' yet): never cached, never framed. */
+	hv_resp_header(resp, "Content-Security-Policy",
+		       "object-src 'none'; base-uri 'none'; form-action 'self'; "
+		       "frame-ancestors 'none'");
+	hv_resp_header(resp, "Cache-Control", "no-store");
+	hv_resp_header(resp, "X-Content-Type-Options", "nosniff");
 	hv_buf_adds(b, "<!doctype html><html lang=\"");
 	E(b, lang ? lang : "en");
 	hv_buf_adds(b, "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "

@@ -329,6 +329,9 @@ eq "the checklist is for staff" "$code" 401
 api GET /report "$STAFF"
 eq "GET /report" "$code" 200
 check "phone-first" grep -q 'name="viewport"' "$T/out"
+curl -s -D "$T/hdr" -o /dev/null -H "Authorization: Bearer $STAFF" "$URL/report"
+check "the report page is never cached" grep -qi '^Cache-Control: no-store' "$T/hdr"
+check "nor framed" grep -qi "^Content-Security-Policy:.*frame-ancestors 'none'" "$T/hdr"
 check "a CSRF field in the form" grep -q 'name="csrf_token"' "$T/out"
 check "no field asks for immigration or citizenship status" bash -c \
 	"! grep -oE 'name=\"[^\"]*\"' '$T/out' | grep -qiE 'immigra|citizen|nationality|birth|status'"
