@@ -11,6 +11,8 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 # (fonts-noto-core: Latin, Cyrillic, Arabic Naskh, Nastaliq Urdu, Devanagari; fonts-noto-cjk:
 # Noto Serif CJK, which cairo 1.16 subsets without dropping glyphs).
 pkgs+=(libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-core fonts-noto-cjk)
+# Accountability: libcurl (notices by SMTP and webhook), cairo (the packet's summary PDF).
+pkgs+=(libcurl4-openssl-dev fonts-dejavu-core)
 if [ "$mode" = check ]; then
 	pkgs+=(libcmocka-dev python3 curl python3-owslib)
 	# tests/e2e/tls.sh makes a self-signed certificate; tests/e2e/nginx.sh runs nginx (as the

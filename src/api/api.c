@@ -135,11 +135,12 @@ void hv_api_free(struct hv_api *api)
 	pthread_cond_destroy(&api->cv);
 	pthread_mutex_destroy(&api->mu);
 	hv_api_auth_free(api->auth);
-	free(api->db_path);
+	hv_api_cases_free(api->cases);
 	hv_ledger_committer_stop(api->committer);
 	hv_lookup_live_free(api->live);
 	hv_ogc_live_free(api->ogc);
 	hv_store_close(api->store);
+	free(api->db_path);
 	free(api);
 }
 
@@ -179,7 +180,8 @@ int hv_api_register(struct hv_api *api, struct hv_router *r, struct hv_err *err)
 	    (rc = hv_api_imports_register(api, r, err)) || (rc = hv_api_openapi_register(r, err)) ||
 	    (rc = hv_api_ogc_register(api, r, err)) || (rc = hv_api_ledger_register(api, r, err)) ||
 	    (rc = hv_api_signs_register(api, r, err)) || (rc = hv_web_signs_register(api, r, err)) ||
-	    (rc = hv_api_sign_templates_register(api, r, err)))
+	    (rc = hv_api_sign_templates_register(api, r, err)) ||
+	    (rc = hv_api_cases_register(api, r, err)))
 		return rc;
 	return HV_OK;
 }

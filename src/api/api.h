@@ -5,7 +5,9 @@
 #ifndef HV_API_API_H
 #define HV_API_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "core/err.h"
@@ -68,5 +70,17 @@ struct hv_api_login {
  * err never quotes the password. */
 int hv_api_parse_login(struct hv_arena *a, const char *body, size_t len, struct hv_api_login *out,
 		       struct hv_err *err);
+
+/* The body of POST /api/v1/cases ({"title", "incidents": [id, ...]}, is_new) or of
+ * POST /api/v1/cases/{id}/events ({"state", "referred_to", "outcome", "note", "incidents"}).
+ * Strings and the id array are arena copies. HV_EINVAL naming the member. */
+#define HV_API_CASE_MAX_INCIDENTS 256
+struct hv_api_case_in {
+	const char *title, *state, *referred_to, *outcome, *note;
+	int64_t *incidents;
+	size_t n_incidents;
+};
+int hv_api_parse_case(struct hv_arena *a, const char *body, size_t len, bool is_new,
+		      struct hv_api_case_in *out, struct hv_err *err);
 
 #endif

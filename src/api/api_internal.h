@@ -23,7 +23,8 @@ struct hv_api {
 	bool kick; /* refresh now (this server changed the data), not at the next period */
 	unsigned refresh_ms;
 	struct hv_api_auth *auth; /* login limits (api_auth.c); NULL until registered */
-	char *db_path;            /* the store's path (the signs API keeps photos beside it) */
+	char *db_path;		    /* the store's path (evidence sits beside it) */
+	struct hv_api_cases *cases; /* api_cases.c's state; NULL until registered */
 	struct hv_ledger_committer *committer; /* NULL until hv_api_ledger_start */
 	struct hv_ogc_live *ogc;  /* the OGC items snapshot (api_ogc_snap.c) */
 	bool ogc_use_store;	  /* tests: answer OGC requests from the store instead */
@@ -46,6 +47,9 @@ void hv_api_auth_free(struct hv_api_auth *a);
 int hv_api_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 /* The signs pages: /opt-in and /facilities/signs (src/web/signs_pages.c). */
 int hv_web_signs_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+/* Incidents, evidence uploads (streamed), notices, cases, the checklist (api_cases.c). */
+int hv_api_cases_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
+void hv_api_cases_free(struct hv_api_cases *c);
 int hv_api_ogc_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);
 /* The ledger's checkpoint (public), entries and proofs (auditor, law, admin). */
 int hv_api_ledger_register(struct hv_api *api, struct hv_router *r, struct hv_err *err);

@@ -36,6 +36,7 @@ extern const struct hv_cmd hv_cmd_signs;
 
 /* `haven signs template ...` (argv[0] is "template"); cmd_signs_template.c. */
 int hv_cli_signs_template(struct hv_cli *cli, int argc, char **argv);
+extern const struct hv_cmd hv_cmd_incident, hv_cmd_case, hv_cmd_notices, hv_cmd_packet;
 
 /* Prints "haven CMD: MSG" and the synopsis to stderr; returns HV_EXIT_USAGE. */
 int hv_cli_usage(const struct hv_cmd *cmd, const char *fmt, ...)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases/cases.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -381,7 +382,9 @@ static int register_kinds(struct hv_err *err)
 {
 	int rc = hv_ledger_kind_register(&hv_registry_scope_kind, err);
 
-	return rc ? rc : hv_signs_ledger_register(err);
+	if (!rc)
+		rc = hv_signs_ledger_register(err);
+	return rc ? rc : hv_cases_register_kinds(err);
 }
 
 static int run_verify(struct hv_cli *cli, int argc, char **argv)

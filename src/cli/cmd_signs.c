@@ -47,7 +47,7 @@ static const char signs_usage[] =
 	"  signs plan --budget DOLLARS [--cost 100] [--scope NAME] [--json]\n"
 	"  signs staging add NAME LON LAT | signs staging list [--json]\n"
 	"  signs incident add --kind attempted_use|incident --lon LON --lat LAT [--property ID]\n"
-	"        [--at DATE]                  (until the cases module reports incidents)\n"
+	"        [--at DATE]      (for planning: reports made outside haven; staff reports count too)\n"
 	"Physical measures:\n"
 	"  signs measure PROPERTY_ID --barrier none|installed|lockable|locked [--hours "
 	"22:00-06:00]\n"

@@ -12,6 +12,7 @@ static const struct hv_cmd *const commands[] = {
 	&hv_cmd_scope,	 &hv_cmd_property, &hv_cmd_lookup, &hv_cmd_export, &hv_cmd_demo_city,
 	&hv_cmd_serve,	 &hv_cmd_user,	   &hv_cmd_token,
 	&hv_cmd_ledger,	 &hv_cmd_verify,	&hv_cmd_signs,
+	&hv_cmd_incident, &hv_cmd_case, &hv_cmd_notices, &hv_cmd_packet,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -108,8 +108,10 @@ struct hv_req {
 	const char *accept;         /* the Accept header (NULL when absent) */
 	/* Who the router's authenticator found (role above; name in the arena, NULL: public). */
 	const char *user_name;
-	int64_t user_id;  /* 0 for the public and API tokens */
-	bool via_session; /* authenticated by the session cookie (CSRF applies) */
+	int64_t user_id;     /* 0 for the public and API tokens */
+	bool via_session;    /* authenticated by the session cookie (CSRF applies) */
+	void *stream_state;  /* a streamed route's state (hv_stream_ops.begin) */
+	uint64_t stream_len; /* bytes of a streamed body received */
 };
 
 /* ---- forms: application/x-www-form-urlencoded and multipart/form-data bodies ---- */
@@ -162,6 +164,18 @@ struct hv_resp {
 
 typedef void hv_handler_fn(struct hv_req *req, struct hv_resp *resp);
 
+/* A route whose request body is streamed: handed over piece by piece as it arrives, never held
+ * whole in memory. begin runs once the head is read and the route's roles have passed (before
+ * any body byte); chunk for each piece; the route's handler then answers at the end with
+ * req->stream_state; end runs exactly once when the request goes, whatever happened. A
+ * non-zero return from begin or chunk answers at once with that status and err's message (the
+ * connection then closes). */
+struct hv_stream_ops {
+	int (*begin)(struct hv_req *req, void **state, struct hv_err *err);
+	int (*chunk)(struct hv_req *req, void *state, const char *p, size_t n, struct hv_err *err);
+	void (*end)(void *state);
+};
+
 /* One row of the route table. pattern: "/api/v1/properties/{id}" (a {name} segment captures).
  * params: the query parameters the route accepts, NULL-terminated (NULL: none); any other one
  * is a 400 naming it. roles: HV_ROLE_BIT mask of who may call it. */
@@ -206,6 +220,11 @@ struct hv_router {
 	size_t n_routes;
 	hv_auth_fn *auth; /* NULL: everyone is the public */
 	void *auth_ctx;
+	/* Streamed routes, by route index (a side table, so hv_route keeps its fields). */
+	struct {
+		const struct hv_stream_ops *ops; /* NULL: the body is read whole */
+		uint64_t limit;			 /* bytes at most; 0: no bound */
+	} streams[HV_ROUTER_MAX];
 	hv_page_error_fn *page_error; /* NULL: page routes answer problem+json too */
 	void *page_error_ctx;
 };
@@ -220,6 +239,13 @@ void hv_router_set_page_error(struct hv_router *r, hv_page_error_fn *fn, void *c
 /* Adds a route (copied; pattern and params borrowed, must outlive the router). HV_ELIMIT when
  * the table is full, HV_EINVAL for a malformed pattern. */
 int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_err *err);
+/* Adds a route whose body is streamed to ops (borrowed) instead of read whole; limit bounds
+ * the body (0: none). */
+int hv_router_add_stream(struct hv_router *r, const struct hv_route *route,
+			 const struct hv_stream_ops *ops, uint64_t limit, struct hv_err *err);
+/* The stream ops of a matched route (NULL: not streamed), *limit its bound. */
+const struct hv_stream_ops *hv_router_stream(const struct hv_router *r, const struct hv_route *rt,
+					     uint64_t *limit);
 /* Adds n routes in order; stops at the first error. */
 int hv_router_add_all(struct hv_router *r, const struct hv_route *routes, size_t n,
 		      struct hv_err *err);
@@ -230,8 +256,13 @@ const struct hv_route *hv_router_match(const struct hv_router *r, enum hv_method
 				       const struct hv_path *path, struct hv_req *req, int *status);
 
 /* Checks req's query against the route's accepted parameters (400 naming an unknown one) and
- * its roles (401 for the public, 403 otherwise), then runs its handler. Always fills resp. */
+ * its roles (401 for the public, 403 otherwise), then runs its handler (a streamed route gets
+ * req->body as its one chunk). Always fills resp. */
 void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp);
+/* The checks of hv_router_dispatch without running the handler: the matched route, or NULL
+ * after filling resp with the error. Sets req->ctx. For streamed routes, checked on the head. */
+const struct hv_route *hv_router_prepare(const struct hv_router *r, struct hv_req *req,
+					 struct hv_resp *resp);
 
 /* ---- parsing untrusted input ---- */
 

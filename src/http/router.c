@@ -71,8 +71,34 @@ int hv_router_add(struct hv_router *r, const struct hv_route *route, struct hv_e
 				  route->pattern ? route->pattern : "(null)");
 	if (r->n_routes == HV_ROUTER_MAX)
 		return hv_err_set(err, HV_ELIMIT, "route table full (%d routes)", HV_ROUTER_MAX);
+	r->streams[r->n_routes].ops = NULL;
+	r->streams[r->n_routes].limit = 0;
 	r->routes[r->n_routes++] = *route;
 	return HV_OK;
+}
+
+int hv_router_add_stream(struct hv_router *r, const struct hv_route *route,
+			 const struct hv_stream_ops *ops, uint64_t limit, struct hv_err *err)
+{
+	int rc;
+
+	if ((rc = hv_router_add(r, route, err)))
+		return rc;
+	r->streams[r->n_routes - 1].ops = ops;
+	r->streams[r->n_routes - 1].limit = limit;
+	return HV_OK;
+}
+
+const struct hv_stream_ops *hv_router_stream(const struct hv_router *r, const struct hv_route *rt,
+					     uint64_t *limit)
+{
+	size_t i;
+
+	if (rt < r->routes || rt >= r->routes + r->n_routes)
+		return NULL;
+	i = (size_t)(rt - r->routes);
+	*limit = r->streams[i].limit;
+	return r->streams[i].ops;
 }
 
 int hv_router_add_all(struct hv_router *r, const struct hv_route *routes, size_t n,
@@ -179,14 +205,15 @@ static void to_login(struct hv_req *req, struct hv_resp *resp)
 	resp->status = 303;
 	resp->content_type = "text/html; charset=utf-8";
 	hv_buf_reset(&resp->body);
-	hv_buf_adds(&resp->body, "<!doctype html><title>Sign in</title><a href=\"/login\">Sign in</a>");
-	hv_resp_header(resp, "Location",
-		       b.failed ? "/login" : hv_arena_strdup(req->arena, b.data));
+	hv_buf_adds(&resp->body,
+		    "<!doctype html><title>Sign in</title><a href=\"/login\">Sign in</a>");
+	hv_resp_header(resp, "Location", b.failed ? "/login" : hv_arena_strdup(req->arena, b.data));
 	hv_buf_release(&b);
 }
 
-static void route(const struct hv_router *r, const struct hv_route *rt, struct hv_req *req,
-		  struct hv_resp *resp)
+/* The checks on a matched route (form, authenticator, roles, query); false after filling resp. */
+static bool route_checks(const struct hv_router *r, const struct hv_route *rt, struct hv_req *req,
+			 struct hv_resp *resp)
 {
 	static struct hv_form empty_form;
 	const char *bad;
@@ -200,42 +227,54 @@ static void route(const struct hv_router *r, const struct hv_route *rt, struct h
 		if ((rc = hv_form_parse(req->arena, req->content_type, req->body, req->body_len,
 					req->form, &err))) {
 			hv_resp_problem(resp, rc, err.msg);
-			return;
+			return false;
 		}
 	} else {
 		req->form = &empty_form;
 	}
 	if (r->auth && !r->auth(r->auth_ctx, rt, req, resp))
-		return;
+		return false;
 	if (!(rt->roles & HV_ROLE_BIT(req->role))) {
 		if ((rt->flags & HV_ROUTE_PAGE) && req->role == HV_ROLE_PUBLIC &&
 		    (req->method == HV_GET || req->method == HV_HEAD)) {
 			to_login(req, resp);
-			return;
+			return false;
 		}
 		snprintf(detail, sizeof(detail), "%s is not open to the %s role", req->path,
 			 hv_role_name(req->role));
 		hv_resp_problem(resp,
 				req->role == HV_ROLE_PUBLIC ? HV_HTTP_EUNAUTH : HV_HTTP_EFORBIDDEN,
 				detail);
-		return;
+		return false;
 	}
 	if ((bad = unknown_param(rt, &req->query))) {
 		snprintf(detail, sizeof(detail), "unknown query parameter \"%s\"", bad);
 		hv_resp_problem(resp, HV_EINVAL, detail);
-		return;
+		return false;
 	}
 	req->ctx = rt->ctx;
-	rt->handler(req, resp);
+	return true;
 }
 
-void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp)
+/* A page shows its problem as a page, whoever wrote it (router, authenticator, handler). */
+static void page_problem(const struct hv_router *r, const struct hv_route *rt,
+			 const struct hv_req *req, struct hv_resp *resp)
+{
+	if (rt && (rt->flags & HV_ROUTE_PAGE) && r->page_error && resp->problem_status &&
+	    strcmp(resp->content_type, "application/problem+json") == 0)
+		r->page_error(r->page_error_ctx, req, resp);
+}
+
+/* Matches and checks: the route ready for its handler, or NULL after filling resp; *matched is
+ * the route found, checks passed or not (NULL: none). */
+static const struct hv_route *prepare(const struct hv_router *r, struct hv_req *req,
+				      struct hv_resp *resp, const struct hv_route **matched)
 {
 	const struct hv_route *rt;
 	char detail[HV_ERR_MSG_MAX];
 	int status;
 
-	rt = hv_router_match(r, req->method, &req->segs, req, &status);
+	*matched = rt = hv_router_match(r, req->method, &req->segs, req, &status);
 	if (!rt) {
 		if (status == HV_HTTP_EMETHOD)
 			snprintf(detail, sizeof(detail), "%s is not allowed on %s",
@@ -243,12 +282,58 @@ void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv
 		else
 			snprintf(detail, sizeof(detail), "no resource at %s", req->path);
 		hv_resp_problem(resp, status, detail);
-		return;
+		return NULL;
 	}
-	route(r, rt, req, resp);
-	/* A page shows its problem as a page, whoever wrote it (router, authenticator, handler).
-	 */
-	if ((rt->flags & HV_ROUTE_PAGE) && r->page_error && resp->problem_status &&
-	    strcmp(resp->content_type, "application/problem+json") == 0)
-		r->page_error(r->page_error_ctx, req, resp);
+	return route_checks(r, rt, req, resp) ? rt : NULL;
+}
+
+const struct hv_route *hv_router_prepare(const struct hv_router *r, struct hv_req *req,
+					 struct hv_resp *resp)
+{
+	const struct hv_route *matched, *rt = prepare(r, req, resp, &matched);
+
+	if (!rt)
+		page_problem(r, matched, req, resp);
+	return rt;
+}
+
+/* A streamed route given its whole body at once (the server streams it; a caller holding the
+ * body in memory, such as a test, comes here): begin, one chunk, the handler, end. */
+static void stream_whole(const struct hv_stream_ops *ops, uint64_t limit, const struct hv_route *rt,
+			 struct hv_req *req, struct hv_resp *resp)
+{
+	struct hv_err err;
+	char detail[64];
+	int rc;
+
+	hv_err_clear(&err);
+	req->stream_state = NULL;
+	req->stream_len = req->body_len;
+	if (limit && req->body_len > limit) {
+		snprintf(detail, sizeof(detail), "the request body is over %llu bytes",
+			 (unsigned long long)limit);
+		hv_resp_problem(resp, HV_HTTP_ETOO_LARGE, detail);
+	} else if ((rc = ops->begin(req, &req->stream_state, &err)) ||
+		   (req->body_len &&
+		    (rc = ops->chunk(req, req->stream_state, req->body, req->body_len, &err)))) {
+		hv_resp_problem(resp, rc, err.msg);
+	} else {
+		rt->handler(req, resp);
+	}
+	if (ops->end)
+		ops->end(req->stream_state);
+	req->stream_state = NULL;
+}
+
+void hv_router_dispatch(const struct hv_router *r, struct hv_req *req, struct hv_resp *resp)
+{
+	const struct hv_route *matched, *rt = prepare(r, req, resp, &matched);
+	const struct hv_stream_ops *ops;
+	uint64_t limit = 0;
+
+	if (rt && (ops = hv_router_stream(r, rt, &limit)))
+		stream_whole(ops, limit, rt, req, resp);
+	else if (rt)
+		rt->handler(req, resp);
+	page_problem(r, matched, req, resp);
 }

@@ -59,9 +59,33 @@ struct rq {
 	size_t body_limit; /* the matched route's, or the server's */
 	bool binary;	   /* the route takes any bytes (an uploaded file) */
 	bool started, answered;
-	bool draining;	    /* the body is over the limit: read and dropped, then a 413 */
-	uint64_t n_drained; /* body bytes received */
+	const struct hv_route *stream_rt; /* a streamed route, once begun */
+	const struct hv_stream_ops *stream;
+	uint64_t stream_limit;
+	int64_t content_length; /* -1: not given (chunked) */
+	uint64_t n_body;	/* body bytes received */
+	/* A refused body being read and dropped (up to drain_max bytes in all), then answered
+	 * with the saved response. */
+	bool draining;
+	uint64_t drain_max;
+	struct {
+		int status;
+		const char *type;
+		char *body; /* in the arena */
+		size_t len;
+		const char *hname[HV_RESP_MAX_HEADERS], *hvalue[HV_RESP_MAX_HEADERS];
+		size_t n_headers;
+		char log_detail[HV_ERR_MSG_MAX];
+	} saved;
 };
+
+/* A refused body is read to its end and dropped before the answer goes out: a client (or a
+ * proxy such as nginx) still sending would otherwise meet a closed connection and never see the
+ * answer (a reset; nginx reports 502). Over-limit bodies are drained up to DRAIN_FACTOR times the
+ * limit (at most DRAIN_MAX past it), bodies refused for another reason (roles, a bad upload) up
+ * to DRAIN_MAX; anything longer is answered at once and the connection closed. */
+#define DRAIN_FACTOR 8
+#define DRAIN_MAX    ((uint64_t)64 << 20)
 
 #define LOG_PATH_MAX 200
 
@@ -247,6 +271,8 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 		return;
 	if (hv_log_enabled(HV_LOG_INFO))
 		log_request(srv, q, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	if (q->stream && q->stream->end)
+		q->stream->end(q->req.stream_state);
 	hv_buf_release(&q->body);
 	hv_arena_release(&q->arena);
 	free(q);
@@ -357,12 +383,8 @@ static void fill_credentials(struct rq *q, struct MHD_Connection *con)
 	}
 }
 
-static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
+static void setup_req(struct rq *q, struct MHD_Connection *con)
 {
-	struct hv_resp resp;
-	enum MHD_Result ret;
-
-	hv_resp_init(&resp, 0);
 	q->req.arena = &q->arena;
 	q->req.role = HV_ROLE_PUBLIC; /* until the router's authenticator says otherwise */
 	q->req.body = q->body.data;
@@ -372,18 +394,21 @@ static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
 	q->req.store_fn = thread_store;
 	q->req.store_ctx = q->srv;
 	fill_credentials(q, con);
+}
+
+static enum MHD_Result answer(struct rq *q, struct MHD_Connection *con)
+{
+	struct hv_resp resp;
+	enum MHD_Result ret;
+
+	hv_resp_init(&resp, 0);
+	setup_req(q, con);
 	if (parse_target(q, &resp))
 		hv_router_dispatch(q->srv->router, &q->req, &resp);
 	ret = queue(q, con, &resp);
 	hv_resp_release(&resp);
 	return ret;
 }
-
-/* A body over the limit but within DRAIN_FACTOR times it is read and thrown away before the 413
- * goes out: a client (or a proxy such as nginx) still sending would otherwise meet a closed
- * connection and never see the answer (nginx reports 502). Larger ones are refused at once. */
-#define DRAIN_FACTOR 8
-#define DRAIN_MAX    ((uint64_t)64 << 20)
 
 /* How much of an over-limit body is drained: an upload route's large limit must not make the
  * server read gigabytes it will refuse anyway. */
@@ -392,17 +417,150 @@ static uint64_t drain_cap(uint64_t limit)
 	return limit * DRAIN_FACTOR < limit + DRAIN_MAX ? limit * DRAIN_FACTOR : limit + DRAIN_MAX;
 }
 
-/* 0: within the limit (or no length given); 1: over it, drain; 2: refuse now. */
-static int body_too_large(struct rq *q, struct MHD_Connection *con)
+/* Refuses the request with resp: the body (up to cap bytes in all) is read and dropped first and
+ * resp saved for the last call, or, when the body is known to be longer or resp cannot be kept,
+ * resp is queued now (MHD then closes the connection). */
+static enum MHD_Result refuse(struct rq *q, struct MHD_Connection *con, struct hv_resp *resp,
+			      uint64_t cap)
 {
-	const char *cl =
-		MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	uint64_t limit = q->body_limit;
-	int64_t n;
+	if ((q->content_length >= 0 && (uint64_t)q->content_length > cap) || q->n_body > cap ||
+	    resp->body.failed)
+		return queue(q, con, resp);
+	q->draining = true;
+	q->drain_max = cap;
+	q->saved.status = resp->status;
+	q->saved.type = resp->content_type;
+	q->saved.body = hv_arena_strndup(&q->arena, resp->body.data, resp->body.len);
+	q->saved.len = resp->body.len;
+	for (size_t i = 0; i < resp->n_headers; i++) {
+		q->saved.hname[i] = resp->headers[i].name;
+		q->saved.hvalue[i] = resp->headers[i].value;
+	}
+	q->saved.n_headers = resp->n_headers;
+	memcpy(q->saved.log_detail, resp->log_detail, sizeof(q->saved.log_detail));
+	return MHD_YES;
+}
 
-	if (!cl || !hv_str_to_i64(hv_str_cstr(cl), &n) || (n >= 0 && (uint64_t)n <= limit))
-		return 0;
-	return n >= 0 && (uint64_t)n <= drain_cap(limit) ? 1 : 2;
+static enum MHD_Result refuse_problem(struct rq *q, struct MHD_Connection *con, int status,
+				      const char *detail, uint64_t cap)
+{
+	struct hv_resp resp;
+	enum MHD_Result ret;
+
+	hv_resp_init(&resp, 0);
+	hv_resp_problem(&resp, status, detail);
+	ret = refuse(q, con, &resp, cap);
+	hv_resp_release(&resp);
+	return ret;
+}
+
+static enum MHD_Result answer_saved(struct rq *q, struct MHD_Connection *con)
+{
+	struct hv_resp resp;
+	enum MHD_Result ret;
+
+	hv_resp_init(&resp, 0);
+	resp.status = q->saved.status;
+	resp.content_type = q->saved.type;
+	hv_buf_add(&resp.body, q->saved.body, q->saved.len);
+	for (size_t i = 0; i < q->saved.n_headers; i++)
+		hv_resp_header(&resp, q->saved.hname[i], q->saved.hvalue[i]);
+	memcpy(resp.log_detail, q->saved.log_detail, sizeof(resp.log_detail));
+	ret = queue(q, con, &resp);
+	hv_resp_release(&resp);
+	return ret;
+}
+
+static enum MHD_Result refuse_too_large(struct rq *q, struct MHD_Connection *con, uint64_t limit)
+{
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "the request body is over %llu bytes",
+		 (unsigned long long)limit);
+	return refuse_problem(q, con, HV_HTTP_ETOO_LARGE, detail, drain_cap(limit));
+}
+
+/* A POST or PUT to a streamed route: its checks run on the head, before any body byte, and its
+ * body goes to the route's stream ops instead of memory. A refusal drains the body first (see
+ * refuse). *streamed tells the caller whether the request is now the stream's. */
+static enum MHD_Result stream_start(struct rq *q, struct MHD_Connection *con, bool *streamed)
+{
+	const struct hv_route *rt;
+	struct hv_resp resp;
+	struct hv_err err;
+	enum MHD_Result ret;
+	const struct hv_stream_ops *ops;
+	uint64_t limit = 0;
+	int st, rc;
+
+	*streamed = false;
+	if (q->req.method != HV_POST && q->req.method != HV_PUT)
+		return MHD_YES;
+	hv_resp_init(&resp, 0);
+	setup_req(q, con);
+	if (!parse_target(q, &resp) ||
+	    !(rt = hv_router_match(q->srv->router, q->req.method, &q->req.segs, &q->req, &st)) ||
+	    !(ops = hv_router_stream(q->srv->router, rt, &limit))) {
+		/* Not a streamed route: the ordinary path parses it again at the end. */
+		memset(&q->req.segs, 0, sizeof(q->req.segs));
+		memset(&q->req.query, 0, sizeof(q->req.query));
+		q->req.n_captures = 0;
+		hv_resp_release(&resp);
+		return MHD_YES;
+	}
+	*streamed = true;
+	hv_err_clear(&err);
+	if (!(rt = hv_router_prepare(q->srv->router, &q->req, &resp))) {
+		ret = refuse(q, con, &resp, DRAIN_MAX);
+		goto out;
+	}
+	if (limit && q->content_length >= 0 && (uint64_t)q->content_length > limit) {
+		ret = refuse_too_large(q, con, limit);
+		goto out;
+	}
+	if ((rc = ops->begin(&q->req, &q->req.stream_state, &err))) {
+		if (ops->end)
+			ops->end(q->req.stream_state);
+		q->req.stream_state = NULL;
+		hv_resp_problem(&resp, rc, err.msg);
+		ret = refuse(q, con, &resp, DRAIN_MAX);
+		goto out;
+	}
+	q->stream_rt = rt;
+	q->stream = ops;
+	q->stream_limit = limit;
+	ret = MHD_YES;
+out:
+	hv_resp_release(&resp);
+	return ret;
+}
+
+static enum MHD_Result stream_chunk(struct rq *q, struct MHD_Connection *con, const char *p,
+				    size_t n)
+{
+	struct hv_err err;
+	int rc;
+
+	q->req.stream_len += n;
+	if (q->stream_limit && q->req.stream_len > q->stream_limit)
+		return refuse_too_large(q, con, q->stream_limit);
+	hv_err_clear(&err);
+	if ((rc = q->stream->chunk(&q->req, q->req.stream_state, p, n, &err)))
+		return refuse_problem(q, con, rc, err.msg, DRAIN_MAX);
+	return MHD_YES;
+}
+
+static enum MHD_Result stream_answer(struct rq *q, struct MHD_Connection *con)
+{
+	struct hv_resp resp;
+	enum MHD_Result ret;
+
+	hv_resp_init(&resp, 0);
+	q->req.ctx = q->stream_rt->ctx;
+	q->stream_rt->handler(&q->req, &resp);
+	ret = queue(q, con, &resp);
+	hv_resp_release(&resp);
+	return ret;
 }
 
 /* The body limit and kind of the route this request is for: an upload route takes far more
@@ -435,35 +593,34 @@ static void route_limits(struct rq *q)
 
 /* libmicrohttpd calls this at least twice per request: once after the head, then with each
  * piece of the body, then once more with none. Answering on the first call makes 0.9.75 close
- * a keep-alive connection, so ordinary answers wait for the last call. */
+ * a keep-alive connection, so answers wait for the last call (a refused body is drained). */
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
 {
 	struct hv_server *srv = cls;
 	struct rq *q = *con_cls;
-	char detail[128];
-	int over;
 
 	(void)url;
 	(void)version;
 	if (!q)
 		*con_cls = q = on_uri(srv, url, con);
 	if (!q->started) {
+		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		bool streamed;
+		enum MHD_Result ret;
+		int64_t n;
+
 		q->started = true;
 		q->req.method = hv_method_parse(method);
+		q->content_length = cl && hv_str_to_i64(hv_str_cstr(cl), &n) && n >= 0 ? n : -1;
+		ret = stream_start(q, con, &streamed);
+		if (streamed)
+			return ret;
 		route_limits(q);
-		if ((over = body_too_large(q, con)) == 1) {
-			q->draining = true;
-			return MHD_YES;
-		}
-		if (over) {
-			/* Refused before reading it; MHD closes the connection after this answer.
-			 */
-			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
-				 q->body_limit);
-			return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
-		}
+		if (q->content_length >= 0 && (uint64_t)q->content_length > q->body_limit)
+			return refuse_too_large(q, con, q->body_limit);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -472,26 +629,22 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		*upload_data_size = 0;
 		if (q->answered)
 			return MHD_YES;
-		if (!q->draining) {
-			hv_buf_add(&q->body, upload_data, n);
-			q->draining = q->body.failed;
-		}
-		q->n_drained += n;
-		if (q->draining && q->n_drained > drain_cap(q->body_limit)) {
-			/* A chunked body with no length, far past the limit: refuse it now. */
-			snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
-				 q->body_limit);
-			return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
-		}
+		q->n_body += n;
+		if (q->draining)
+			return q->n_body > q->drain_max ? answer_saved(q, con) : MHD_YES;
+		if (q->stream_rt)
+			return stream_chunk(q, con, upload_data, n);
+		hv_buf_add(&q->body, upload_data, n);
+		if (q->body.failed) /* a chunked body with no length, crossing the limit */
+			return refuse_too_large(q, con, q->body_limit);
 		return MHD_YES;
 	}
 	if (q->answered)
 		return MHD_YES;
-	if (q->draining) {
-		snprintf(detail, sizeof(detail), "the request body is over %zu bytes",
-			 q->body_limit);
-		return answer_problem(q, con, HV_HTTP_ETOO_LARGE, detail);
-	}
+	if (q->draining)
+		return answer_saved(q, con);
+	if (q->stream_rt)
+		return stream_answer(q, con);
 	if (!q->binary && memchr(q->body.data, '\0', q->body.len)) {
 		return answer_problem(q, con, HV_EINVAL, "the request body contains a NUL byte");
 	}
@@ -565,13 +718,12 @@ int hv_server_start(const struct hv_server_opts *opts, const struct hv_router *r
 		srv->o.port, NULL, NULL, on_access, srv, MHD_OPTION_HTTPS_MEM_KEY,
 		srv->o.tls_key_pem ? srv->o.tls_key_pem : "", MHD_OPTION_HTTPS_MEM_CERT,
 		srv->o.tls_cert_pem ? srv->o.tls_cert_pem : "", MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&sa,
-		MHD_OPTION_THREAD_POOL_SIZE, srv->o.n_threads, MHD_OPTION_CONNECTION_LIMIT,
-		srv->o.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->o.per_ip_limit,
-		MHD_OPTION_CONNECTION_TIMEOUT, srv->o.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		srv->o.header_limit, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK,
-		no_unescape, NULL, MHD_OPTION_END);
+		(struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, srv->o.n_threads,
+		MHD_OPTION_CONNECTION_LIMIT, srv->o.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		srv->o.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, srv->o.timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->o.header_limit,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		srv, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
 	if (!srv->mhd) {
 		hv_err_set(err, HV_EIO, "cannot listen on %s:%u (in use, or not allowed%s)",
 			   srv->o.host, (unsigned)srv->o.port,

@@ -281,6 +281,11 @@ void hv_signs_event_canonical(const struct hv_sign_event *e, struct hv_json *w)
 	key_str(w, "new_serial", e->new_serial);
 	key_str(w, "outcome", e->outcome);
 	key_str(w, "photo_sha256", e->photo_sha256);
+	hv_json_key(w, "property_id");
+	if (e->property_id)
+		hv_json_int(w, e->property_id);
+	else
+		hv_json_null(w);
 	key_str(w, "reason", e->reason);
 	hv_json_key(w, "recorded_ms");
 	hv_json_int(w, e->recorded_ms);
@@ -295,6 +300,10 @@ static int record_event(struct hv_store *s, struct hv_sign_event *e, struct hv_e
 	int rc;
 
 	if ((rc = hv_store_sign_event_add(s, e, &e->id, err)))
+		return rc;
+	/* Read back as stored (with its sign's property): the ledger gets exactly the bytes
+	 * `haven verify` recomputes from the row. */
+	if ((rc = hv_store_sign_event_get(s, e->id, e, err)))
 		return rc;
 	return hv_signs_ledger_event(s, e, err);
 }

@@ -53,6 +53,9 @@ int hv_signs_ledger_read(struct hv_store *s, const char *what, const char *ref, 
 	hv_json_str(&w, who);
 	hv_json_key(&w, "read_id");
 	hv_json_int(&w, id);
+	/* Every "read" entry names the record read as "record" (the cases module's check). */
+	hv_json_key(&w, "record");
+	hv_json_str(&w, ref);
 	hv_json_key(&w, "ref");
 	hv_json_str(&w, ref);
 	hv_json_key(&w, "what");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SQLite schema migrations, applied in order on open; a migration, once released, never changes. */
 #include "store/migrations_sqlite.h"
+#include "store/cases_store.h"
 
 /* Version 1: sources, imports, versioned properties, versioned scope rules. Evidence tables are
  * append-only, enforced by triggers so that even a bug in haven cannot rewrite history. */
@@ -331,6 +332,7 @@ const struct hv_migration hv_sqlite_migrations[] = {
 	{2, m002},
 	{3, m003},
 	{4, m004},
+	{5, hv_cases_sqlite_schema}, /* src/store/cases_sqlite.c */
 	{6, m006},
 };
 

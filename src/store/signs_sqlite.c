@@ -256,7 +256,7 @@ static const char sql_event_add[] =
 #define EVENT_COLS                                                                                 \
 	"SELECT id, serial, kind, at_ms, recorded_ms, actor, assignee_kind, assignee, installer,"  \
 	" lat, lon, accuracy_m, distance_m, photo_sha256, outcome, reason, new_serial, "           \
-	"state_after"                                                                              \
+	"state_after, (SELECT g.property_id FROM signs g WHERE g.serial = sign_events.serial)"      \
 	" FROM sign_events"
 static const char sql_event_get[] = EVENT_COLS " WHERE id = ?";
 static const char sql_event_each[] = EVENT_COLS " WHERE serial = ? ORDER BY id";
@@ -313,6 +313,7 @@ static void read_event(sqlite3_stmt *st, struct hv_sign_event *e)
 	copy_text(st, 15, e->reason, sizeof(e->reason));
 	copy_text(st, 16, e->new_serial, sizeof(e->new_serial));
 	copy_text(st, 17, e->state_after, sizeof(e->state_after));
+	e->property_id = sqlite3_column_int64(st, 18); /* NULL (no property) reads as 0 */
 }
 
 int hv_store_sign_event_get(struct hv_store *s, int64_t id, struct hv_sign_event *out,
@@ -590,8 +591,17 @@ static const char sql_staging_all[] =
 	"SELECT id, name, lon, lat, 0, added_ms FROM sign_staging ORDER BY id";
 static const char sql_incident_add[] =
 	"INSERT INTO sign_incidents (kind, lon, lat, property_id, at_ms) VALUES (?, ?, ?, ?, ?)";
-static const char sql_incident_all[] = "SELECT id, kind, lon, lat, coalesce(property_id, 0), at_ms "
-				       "FROM sign_incidents ORDER BY id";
+/* The plan's incidents: those entered for planning (sign_incidents) and every incident staff
+ * reported (the cases module's incidents, at their property's point or its extent's centre;
+ * any type but "other" is an attempted use of the property). */
+static const char sql_incident_all[] =
+	"SELECT id, kind, lon, lat, coalesce(property_id, 0), at_ms FROM sign_incidents"
+	" UNION ALL"
+	" SELECT -i.id, CASE i.type WHEN 'other' THEN 'incident' ELSE 'attempted_use' END,"
+	" coalesce(v.lon, (v.minx + v.maxx) / 2), coalesce(v.lat, (v.miny + v.maxy) / 2),"
+	" i.property_id, i.occurred_ms FROM incidents i"
+	" JOIN properties p ON p.id = i.property_id"
+	" JOIN property_versions v ON v.id = p.current_version";
 
 int hv_store_sign_point_add(struct hv_store *s, bool incident, const struct hv_sign_point *p,
 			    int64_t *id, struct hv_err *err)

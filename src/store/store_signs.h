@@ -66,6 +66,7 @@ struct hv_sign_event {
 	char reason[HV_SIGN_NOTE_MAX];	     /* the written reason or note */
 	char new_serial[HV_SIGN_SERIAL_MAX]; /* replaced: the new sign */
 	char state_after[HV_SIGN_WORD_MAX];
+	int64_t property_id; /* the sign's property (from signs; 0: none, a private owner's) */
 };
 
 /* A version of a property's physical measures. */
