@@ -93,8 +93,10 @@ const char *const *hv_checklist_langs(void);
 
 /* ---- more languages for the pocket card, from configuration ----
  * A card file (UTF-8) holds one "key: text" per line: "title:" once, then "step:" lines (the
- * script, 1 to 12) and "note:" lines (what to write down, 0 to 12); blank lines and lines
- * starting with '#' are skipped. Lines are at most 400 bytes, with no control characters. */
+ * script, 1 to 12) and "note:" lines (what to write down, 0 to 12), and at most once an optional
+ * "reviewed: yes" or "reviewed: no" (has the city reviewed this translation; no line means no,
+ * and the card page marks an unreviewed card as such); blank lines and lines starting with '#'
+ * are skipped. Lines are at most 400 bytes, with no control characters. */
 #define HV_CARD_LINES_MAX 12
 #define HV_CARD_LINE_MAX  400
 
@@ -104,10 +106,13 @@ struct hv_card {
 	size_t n_steps;
 	char notes[HV_CARD_LINES_MAX][HV_CARD_LINE_MAX + 1];
 	size_t n_notes;
+	bool reviewed; /* "reviewed: yes" */
 };
 
 /* Parses a card file's text; name (the file's name) prefixes errors: HV_EFORMAT naming the line
- * ("pl.txt line 4: ..."), HV_ELIMIT for too many or too long lines. */
+ * ("pl.txt line 4: ...", also a "reviewed:" value other than yes/no, or a second one),
+ * HV_ELIMIT for too many or too long lines. out is caller-owned; on error its content is
+ * unspecified. */
 int hv_card_parse(const char *name, const char *text, size_t len, struct hv_card *out,
 		  struct hv_err *err);
 

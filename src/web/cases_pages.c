@@ -266,32 +266,70 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* LANG.txt with LANG a BCP 47 tag of a language and at most one subtag: "pl", "zh-Hans",
+ * "pt-BR". */
 static bool card_file_name(const char *n)
 {
-	size_t len = strlen(n), k = 0;
+	size_t len = strlen(n), k = 0, sub = 0;
 
 	while (k < len && n[k] >= 'a' && n[k] <= 'z')
 		k++;
 	if (k < 2 || k > 3)
 		return false;
-	if (n[k] == '-' && len > k + 3 && isalpha((unsigned char)n[k + 1]) &&
-	    isalpha((unsigned char)n[k + 2]))
-		k += 3;
+	if (n[k] == '-') {
+		while (k + 1 + sub < len && isalnum((unsigned char)n[k + 1 + sub]))
+			sub++;
+		if (sub < 2 || sub > 4)
+			return false;
+		k += 1 + sub;
+	}
 	return strcmp(n + k, ".txt") == 0;
 }
 
-/* The cards of the languages configured in $HAVEN_CARD_DIR (LANG.txt, see checklist.h); a file
- * that does not parse is named on the page (for the admin), not printed. */
+#ifndef HV_CARD_SOURCE_DIR
+#define HV_CARD_SOURCE_DIR "data/cards"
+#endif
+#ifndef HV_CARD_DATA_DIR
+#define HV_CARD_DATA_DIR "/usr/local/share/haven/cards"
+#endif
+
+/* Where the card files are: $HAVEN_CARD_DIR when set (the only one tried), else the source
+ * tree's data/cards (running from a build directory), else the installed share/haven/cards. */
+static const char *card_dir(void)
+{
+	const char *dir = getenv("HAVEN_CARD_DIR");
+
+	if (dir && *dir)
+		return dir;
+	if (hv_fs_exists(HV_CARD_SOURCE_DIR))
+		return HV_CARD_SOURCE_DIR;
+	return HV_CARD_DATA_DIR;
+}
+
+/* Scripts written right to left, by language subtag. */
+static bool lang_rtl(const char *lang)
+{
+	static const char *const rtl[] = {"ar", "fa", "he", "ps", "ur", "yi"};
+	size_t n = strcspn(lang, "-");
+
+	for (size_t i = 0; i < sizeof(rtl) / sizeof(rtl[0]); i++)
+		if (strlen(rtl[i]) == n && memcmp(rtl[i], lang, n) == 0)
+			return true;
+	return false;
+}
+
+/* The cards of the languages in the card directory (LANG.txt, see checklist.h); a file that
+ * does not parse is named on the page (for the admin), not printed. */
 static void configured_cards(struct hv_buf *b)
 {
-	const char *dir = getenv("HAVEN_CARD_DIR"), *sup = getenv("HAVEN_SUPERVISOR_PHONE"),
+	const char *dir = card_dir(), *sup = getenv("HAVEN_SUPERVISOR_PHONE"),
 		   *law = getenv("HAVEN_LAW_PHONE");
 	char *names[64];
 	size_t n = 0;
 	DIR *d;
 	struct dirent *de;
 
-	if (!dir || !*dir || !(d = opendir(dir)))
+	if (!(d = opendir(dir)))
 		return;
 	while ((de = readdir(d)) && n < 64)
 		if (card_file_name(de->d_name))
@@ -314,7 +352,7 @@ static void configured_cards(struct hv_buf *b)
 		} else {
 			hv_buf_adds(b, "<div class=\"card\" lang=\"");
 			E(b, lang);
-			hv_buf_adds(b, "\"><strong>");
+			hv_buf_adds(b, lang_rtl(lang) ? "\" dir=\"rtl\"><strong>" : "\"><strong>");
 			E(b, c->title);
 			hv_buf_adds(b, "</strong><ol>");
 			for (size_t k = 0; k < c->n_steps; k++) {
@@ -332,7 +370,12 @@ static void configured_cards(struct hv_buf *b)
 					hv_buf_adds(b, " &middot; ");
 				E(b, c->notes[k]);
 			}
-			hv_buf_adds(b, "</p></div>");
+			hv_buf_adds(b, "</p>");
+			/* the mark is in English, for the city's staff who print the cards */
+			if (!c->reviewed)
+				hv_buf_adds(b, "<p class=\"unreviewed\" lang=\"en\" dir=\"ltr\">"
+					       "Translation not yet reviewed by the city</p>");
+			hv_buf_adds(b, "</div>");
 		}
 		free(text);
 		free(c);
@@ -348,7 +391,8 @@ static void card_page(struct hv_req *req, struct hv_resp *resp)
 	page_begin(resp, 200, "Pocket card", "en");
 	hv_buf_adds(b, "<style>.card{border:1px solid #000;width:85mm;min-height:55mm;padding:3mm;"
 		       "margin:2mm;display:inline-block;vertical-align:top;font-size:8pt;"
-		       "line-height:1.25}.card ol{padding-left:4mm;margin:1mm 0}"
+		       "line-height:1.25}.card ol{padding-inline-start:4mm;margin:1mm 0}"
+		       ".card .unreviewed{font-size:6pt;font-style:italic;margin:1mm 0 0}"
 		       "@media print{h1,.noprint{display:none}body{max-width:none;margin:0}"
 		       ".card{page-break-inside:avoid}}</style>"
 		       "<p class=\"noprint\">Print this page: each card folds to pocket size.</p>");

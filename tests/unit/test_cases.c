@@ -189,12 +189,68 @@ static void test_card_parse_and_errors_name_the_line(void **state)
 	assert_int_equal(c->n_notes, 1);
 	assert_int_equal(hv_card_parse("xx.txt", "title: a\nstep: b\nhello\n", 23, c, &err),
 			 HV_EFORMAT);
-	assert_string_equal(err.msg, "xx.txt line 3: expected \"title:\", \"step:\" or \"note:\"");
+	assert_string_equal(err.msg, "xx.txt line 3: expected \"title:\", \"step:\", \"note:\" or "
+				     "\"reviewed:\"");
 	assert_int_equal(hv_card_parse("xx.txt", "step: b\n", 8, c, &err), HV_EFORMAT);
 	assert_non_null(strstr(err.msg, "a title and at least one step"));
 	assert_int_equal(hv_card_parse("xx.txt", "title: \xff\n", 10, c, &err), HV_EFORMAT);
 	assert_non_null(strstr(err.msg, "UTF-8"));
 	free(c);
+}
+
+static void test_card_reviewed_line(void **state)
+{
+	struct hv_card *c = malloc(sizeof(*c));
+	struct hv_err err;
+	static const char yes[] = "reviewed: yes\ntitle: t\nstep: s\n";
+	static const char no[] = "title: t\nreviewed:no \nstep: s\n";
+	static const char none[] = "title: t\nstep: s\n";
+	static const char bad[] = "title: t\nstep: s\nreviewed: maybe\n";
+	static const char twice[] = "reviewed: yes\nreviewed: yes\ntitle: t\nstep: s\n";
+
+	(void)state;
+	assert_int_equal(hv_card_parse("a.txt", yes, sizeof(yes) - 1, c, &err), HV_OK);
+	assert_true(c->reviewed);
+	assert_int_equal(hv_card_parse("a.txt", no, sizeof(no) - 1, c, &err), HV_OK);
+	assert_false(c->reviewed);
+	assert_int_equal(c->n_steps, 1);
+	assert_int_equal(hv_card_parse("a.txt", none, sizeof(none) - 1, c, &err), HV_OK);
+	assert_false(c->reviewed);
+	assert_int_equal(hv_card_parse("b.txt", bad, sizeof(bad) - 1, c, &err), HV_EFORMAT);
+	assert_string_equal(err.msg, "b.txt line 3: \"reviewed:\" is \"maybe\", expected yes or no");
+	assert_int_equal(hv_card_parse("b.txt", twice, sizeof(twice) - 1, c, &err), HV_EFORMAT);
+	assert_string_equal(err.msg, "b.txt line 2: a second \"reviewed:\"");
+	free(c);
+}
+
+/* Every card file shipped in data/cards parses, is unreviewed until the city says otherwise,
+ * and has the whole script: the six steps and the six notes of the English card. */
+static void test_card_shipped_files_parse(void **state)
+{
+	static const char *const langs[] = {"pl", "zh-Hans", "zh-Hant", "ar", "ur",
+					    "ko", "tl",	     "uk",	"ru", "hi"};
+	size_t n_en, n_notes_en;
+
+	(void)state;
+	hv_checklist_script("en", &n_en);
+	hv_checklist_notes("en", &n_notes_en);
+	for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
+		struct hv_card *c = malloc(sizeof(*c));
+		struct hv_err err = {0};
+		char path[512], name[32], *text = NULL;
+		size_t len;
+
+		snprintf(path, sizeof(path), "%s/%s.txt", HV_CARD_SOURCE_DIR, langs[i]);
+		snprintf(name, sizeof(name), "%s.txt", langs[i]);
+		if (hv_fs_read_file(path, 64 * 1024, &text, &len, &err) != HV_OK ||
+		    hv_card_parse(name, text, len, c, &err) != HV_OK)
+			fail_msg("%s: %s", path, err.msg);
+		assert_false(c->reviewed);
+		assert_int_equal(c->n_steps, n_en);
+		assert_int_equal(c->n_notes, n_notes_en);
+		free(text);
+		free(c);
+	}
 }
 
 int main(void)
@@ -208,6 +264,8 @@ int main(void)
 		cmocka_unit_test(test_exif_time_and_gps),
 		cmocka_unit_test(test_exif_absent),
 		cmocka_unit_test(test_card_parse_and_errors_name_the_line),
+		cmocka_unit_test(test_card_reviewed_line),
+		cmocka_unit_test(test_card_shipped_files_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
