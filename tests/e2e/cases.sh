@@ -386,6 +386,50 @@ run_haven 0 verify --pubkey "$T/ledger.pub"
 out_has "ledger ok"
 kill $server 2>/dev/null
 wait $server 2>/dev/null
+
+begin "the pocket card in every language shipped"
+# Without $HAVEN_CARD_DIR the server reads the shipped data/cards (from the source tree here).
+unset HAVEN_CARD_DIR
+start_server
+api GET "/checklist/card" "$STAFF"
+eq "GET /checklist/card" "$code" 200
+python3 - "$T/out" "$ROOT/data/cards" >"$T/cards.out" 2>&1 <<'PY'
+import html, os, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+cards = {}
+for m in re.finditer(r'<div class="card" lang="([^"]+)"( dir="rtl")?>(.*?)</div>', page, re.S):
+    cards[m.group(1)] = (bool(m.group(2)), html.unescape(m.group(3)))
+want = ["en", "es", "pl", "zh-Hans", "zh-Hant", "ar", "ur", "ko", "tl", "uk", "ru", "hi"]
+bad = [l for l in want if l not in cards]
+mark = "Translation not yet reviewed by the city"
+for l in want[2:]:
+    if l not in cards:
+        continue
+    rtl, body = cards[l]
+    text = open(os.path.join(sys.argv[2], l + ".txt"), encoding="utf-8").read()
+    title = re.search(r"^title:\s*(.*)$", text, re.M).group(1).strip()
+    step = re.findall(r"^step:\s*(.*)$", text, re.M)[-1].strip()
+    if "<strong>%s</strong>" % title not in body or step not in body:
+        bad.append(l + " (title or steps)")
+    if rtl != (l in ("ar", "ur")):
+        bad.append(l + " (dir)")
+    if mark not in body:
+        bad.append(l + " (no unreviewed mark)")
+for l in want[:2]:
+    if l in cards and (cards[l][0] or mark in cards[l][1]):
+        bad.append(l + " (built in: ltr, reviewed)")
+if "Card not shown" in page:
+    bad.append("a shipped card did not parse")
+print("cards:", len(cards), "problems:", ", ".join(bad) or "none")
+sys.exit(1 if bad else 0)
+PY
+check "all 12 languages, titles from the files, ar and ur right to left, 10 marked unreviewed" \
+	grep -q 'cards: 12 problems: none' "$T/cards.out"
+grep -q 'problems: none' "$T/cards.out" || cat "$T/cards.out"
+kill $server 2>/dev/null
+wait $server 2>/dev/null
+
+begin "haven verify names what was tampered with"
 cp "$HAVEN_DB" "$T/copy.db"
 sqlite3 "$T/copy.db" "drop trigger incident_entries_no_update; update incident_entries set data=replace(data, 'Two unmarked', 'Two marked') where id=1"
 HAVEN_DB=$T/copy.db run_haven 1 verify --pubkey "$T/ledger.pub"
