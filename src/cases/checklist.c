@@ -341,7 +341,7 @@ int hv_card_parse(const char *name, const char *text, size_t len, struct hv_card
 			v = l + 5;
 			slot = out->notes;
 			count = &out->n_notes;
-		} else if (n > 9 && memcmp(l, "reviewed:", 9) == 0) {
+		} else if (n >= 9 && memcmp(l, "reviewed:", 9) == 0) {
 			v = l + 9;
 			while (v < l + n && (*v == ' ' || *v == '\t'))
 				v++;
@@ -349,15 +349,16 @@ int hv_card_parse(const char *name, const char *text, size_t len, struct hv_card
 			while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 				vlen--;
 			if (seen_reviewed)
-				return hv_err_set(err, HV_EFORMAT, "%s line %d: a second \"reviewed:\"",
-						  name, line);
-			if (vlen == 3 && memcmp(v, "yes", 3) == 0)
+				return hv_err_set(err, HV_EFORMAT,
+						  "%s line %d: a second \"reviewed:\"", name, line);
+			if (vlen == 3 && memcmp(v, "yes", 3) == 0) {
 				out->reviewed = true;
-			else if (!(vlen == 2 && memcmp(v, "no", 2) == 0)) {
+			} else if (!(vlen == 2 && memcmp(v, "no", 2) == 0)) {
 				size_t shown = vlen > 40 ? 40 : vlen;
 
-				/* cut a long value on a character boundary: the message stays UTF-8 */
-				while (shown < vlen && shown && ((unsigned char)v[shown] & 0xC0) == 0x80)
+				/* cut on a character boundary: the message stays UTF-8 */
+				while (shown < vlen && shown &&
+				       ((unsigned char)v[shown] & 0xC0) == 0x80)
 					shown--;
 				return hv_err_set(err, HV_EFORMAT,
 						  "%s line %d: \"reviewed:\" is \"%.*s\", expected "

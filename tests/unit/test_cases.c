@@ -217,9 +217,13 @@ static void test_card_reviewed_line(void **state)
 	assert_int_equal(hv_card_parse("a.txt", none, sizeof(none) - 1, c, &err), HV_OK);
 	assert_false(c->reviewed);
 	assert_int_equal(hv_card_parse("b.txt", bad, sizeof(bad) - 1, c, &err), HV_EFORMAT);
-	assert_string_equal(err.msg, "b.txt line 3: \"reviewed:\" is \"maybe\", expected yes or no");
+	assert_string_equal(err.msg,
+			    "b.txt line 3: \"reviewed:\" is \"maybe\", expected yes or no");
 	assert_int_equal(hv_card_parse("b.txt", twice, sizeof(twice) - 1, c, &err), HV_EFORMAT);
 	assert_string_equal(err.msg, "b.txt line 2: a second \"reviewed:\"");
+	assert_int_equal(hv_card_parse("b.txt", "title: t\nstep: s\nreviewed:\n", 27, c, &err),
+			 HV_EFORMAT);
+	assert_string_equal(err.msg, "b.txt line 3: \"reviewed:\" is \"\", expected yes or no");
 	free(c);
 }
 
