@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "api/api_internal.h"
+#include "core/html.h"
 #include "api/api_signs.h"
 #include "core/banned.h"
 #include "core/clock.h"
@@ -988,31 +989,6 @@ static void optin_reject(struct hv_req *req, struct hv_resp *resp)
 
 /* ---- GET /s/{serial} ---- */
 
-static void html_esc(struct hv_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			hv_buf_adds(b, "&amp;");
-			break;
-		case '<':
-			hv_buf_adds(b, "&lt;");
-			break;
-		case '>':
-			hv_buf_adds(b, "&gt;");
-			break;
-		case '"':
-			hv_buf_adds(b, "&quot;");
-			break;
-		case '\'':
-			hv_buf_adds(b, "&#39;");
-			break;
-		default:
-			hv_buf_addc(b, *s);
-		}
-	}
-}
-
 static bool wants_json(const struct hv_req *req)
 {
 	const char *f = hv_query_get(&req->query, "f");
@@ -1068,33 +1044,33 @@ static void verify_page(struct hv_req *req, struct hv_resp *resp)
 		       "<body><h1>Sign verification</h1>");
 	if (rc) {
 		hv_buf_adds(b, "<p class=\"bad\" id=\"status\">This is not a valid sign serial: ");
-		html_esc(b, err.msg);
+		hv_html_escape(b, err.msg);
 		hv_buf_adds(b, "</p>");
 	} else if (!p.found) {
 		hv_buf_adds(b, "<p class=\"bad\" id=\"status\">Serial <b>");
-		html_esc(b, p.serial);
+		hv_html_escape(b, p.serial);
 		hv_buf_adds(b,
 			    "</b> is unknown: the city did not issue a sign with this serial.</p>");
 	} else if (strcmp(p.state, "replaced") == 0) {
 		hv_buf_adds(b, "<p class=\"bad\" id=\"status\">Sign <b>");
-		html_esc(b, p.serial);
+		hv_html_escape(b, p.serial);
 		hv_buf_adds(b,
 			    "</b> was issued by the city but has been <b>replaced</b> by sign <a "
 			    "href=\"/s/");
-		html_esc(b, p.replaced_by);
+		hv_html_escape(b, p.replaced_by);
 		hv_buf_adds(b, "\">");
-		html_esc(b, p.replaced_by);
+		hv_html_escape(b, p.replaced_by);
 		hv_buf_adds(b, "</a>; this one is no longer valid.</p>");
 	} else {
 		char when[HV_TIME_ISO_MAX];
 
 		hv_buf_adds(b, "<p class=\"ok\" id=\"status\">Sign <b>");
-		html_esc(b, p.serial);
+		hv_html_escape(b, p.serial);
 		hv_buf_adds(b,
 			    "</b> is <b>genuine</b>.</p><dl><dt>Property</dt><dd id=\"property\">");
-		html_esc(b, *p.property_name ? p.property_name : p.kind);
+		hv_html_escape(b, *p.property_name ? p.property_name : p.kind);
 		hv_buf_adds(b, "</dd><dt>Address</dt><dd id=\"address\">");
-		html_esc(b, *p.address ? p.address : "-");
+		hv_html_escape(b, *p.address ? p.address : "-");
 		hv_buf_adds(b, "</dd><dt>Status</dt><dd id=\"state\">");
 		if (p.installed_ms) {
 			hv_time_format_iso(p.installed_ms, when, sizeof(when));
@@ -1102,13 +1078,13 @@ static void verify_page(struct hv_req *req, struct hv_resp *resp)
 			if (strcmp(p.state, "damaged") == 0)
 				hv_buf_adds(b, " (reported damaged)");
 		} else {
-			html_esc(b, strcmp(p.state, "missing") == 0 ? "reported missing"
+			hv_html_escape(b, strcmp(p.state, "missing") == 0 ? "reported missing"
 				    : strcmp(p.state, "removed") == 0
 					    ? "removed"
 					    : "issued, not yet installed");
 		}
 		hv_buf_adds(b, "</dd><dt>Under</dt><dd id=\"order\">");
-		html_esc(b, p.citation);
+		hv_html_escape(b, p.citation);
 		hv_buf_adds(b, "</dd><dt>Languages</dt><dd id=\"langs\">");
 		for (const char *c = p.langs; *c;) {
 			size_t n = strcspn(c, ",");
@@ -1117,7 +1093,7 @@ static void verify_page(struct hv_req *req, struct hv_resp *resp)
 			if (c != p.langs)
 				hv_buf_adds(b, ", ");
 			if (name)
-				html_esc(b, name);
+				hv_html_escape(b, name);
 			c += n;
 			if (*c == ',')
 				c++;
@@ -1125,12 +1101,12 @@ static void verify_page(struct hv_req *req, struct hv_resp *resp)
 		hv_buf_adds(b, "</dd></dl><h2>What the sign says</h2>");
 		for (size_t i = 0; i < p.n_texts; i++) {
 			hv_buf_adds(b, "<section lang=\"");
-			html_esc(b, p.texts[i].tag);
+			hv_html_escape(b, p.texts[i].tag);
 			hv_buf_adds(b,
 				    p.texts[i].rtl ? "\" dir=\"rtl\"><h3>" : "\" dir=\"ltr\"><h3>");
-			html_esc(b, p.texts[i].heading);
+			hv_html_escape(b, p.texts[i].heading);
 			hv_buf_adds(b, "</h3><p>");
-			html_esc(b, p.texts[i].body);
+			hv_html_escape(b, p.texts[i].body);
 			hv_buf_adds(b, "</p></section>");
 		}
 	}

@@ -13,6 +13,7 @@
 #include "cases/cases.h"
 #include "cases/checklist.h"
 #include "core/clock.h"
+#include "core/html.h"
 #include "core/fs.h"
 #include "core/str.h"
 #include "core/xalloc.h"
@@ -30,32 +31,7 @@ struct hv_cases_pages {
 	(HV_ROLE_BIT(HV_ROLE_STAFF) | HV_ROLE_BIT(HV_ROLE_LAW) | HV_ROLE_BIT(HV_ROLE_ADMIN))
 #define ROLES_LAW (HV_ROLE_BIT(HV_ROLE_LAW) | HV_ROLE_BIT(HV_ROLE_ADMIN))
 
-void hv_cases_html_escape(struct hv_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			hv_buf_adds(b, "&amp;");
-			break;
-		case '<':
-			hv_buf_adds(b, "&lt;");
-			break;
-		case '>':
-			hv_buf_adds(b, "&gt;");
-			break;
-		case '"':
-			hv_buf_adds(b, "&quot;");
-			break;
-		case '\'':
-			hv_buf_adds(b, "&#39;");
-			break;
-		default:
-			hv_buf_addc(b, *s);
-		}
-	}
-}
-
-#define E(b, s) hv_cases_html_escape((b), (s))
+#define E(b, s) hv_html_escape((b), (s))
 
 static const char css[] =
 	"body{font:16px/1.45 system-ui,sans-serif;margin:0 auto;max-width:40em;padding:0 .8em}"

@@ -30,7 +30,5 @@ int hv_cases_pages_register(struct hv_router *r, const struct hv_cases_pages_ops
 			    struct hv_cases_pages **out, struct hv_err *err);
 void hv_cases_pages_free(struct hv_cases_pages *p);
 
-/* Appends s HTML-escaped (&, <, >, ", ') to b. */
-void hv_cases_html_escape(struct hv_buf *b, const char *s);
 
 #endif

@@ -1,46 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* HTML building blocks for the pages: escaping, the page frame with its navigation by role, the
+/* HTML building blocks for the pages: the page frame with its navigation by role, the
  * CSRF field of every form, messages and the HTML rendering of a problem. */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "core/html.h"
 #include "web/web_internal.h"
-
-void hv_html_escape(struct hv_buf *b, const char *s)
-{
-	const char *run = s;
-
-	if (!s)
-		return;
-	for (; *s; s++) {
-		const char *rep = NULL;
-
-		switch (*s) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
-			break;
-		default:
-			continue;
-		}
-		hv_buf_add(b, run, (size_t)(s - run));
-		hv_buf_adds(b, rep);
-		run = s + 1;
-	}
-	hv_buf_add(b, run, (size_t)(s - run));
-}
 
 bool hv_web_is_staff(const struct hv_req *req)
 {

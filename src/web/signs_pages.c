@@ -7,33 +7,9 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "core/html.h"
 #include "core/banned.h"
 #include "signs/signs.h"
-
-static void esc(struct hv_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			hv_buf_adds(b, "&amp;");
-			break;
-		case '<':
-			hv_buf_adds(b, "&lt;");
-			break;
-		case '>':
-			hv_buf_adds(b, "&gt;");
-			break;
-		case '"':
-			hv_buf_adds(b, "&quot;");
-			break;
-		case '\'':
-			hv_buf_adds(b, "&#39;");
-			break;
-		default:
-			hv_buf_addc(b, *s);
-		}
-	}
-}
 
 static struct hv_buf *page(struct hv_resp *resp, int status, const char *title)
 {
@@ -48,7 +24,7 @@ static struct hv_buf *page(struct hv_resp *resp, int status, const char *title)
 	hv_buf_adds(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
 		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		       "<title>");
-	esc(b, title);
+	hv_html_escape(b, title);
 	hv_buf_adds(
 		b,
 		"</title><style>body{font:17px/1.5 system-ui,sans-serif;margin:0 auto;"
@@ -72,7 +48,7 @@ static void optin_form(struct hv_buf *b, const struct hv_req *req, const char *e
 		       "enforcement. Signs are handed out at your ward office.</p>");
 	if (error) {
 		hv_buf_adds(b, "<p class=\"err\" id=\"error\">");
-		esc(b, error);
+		hv_html_escape(b, error);
 		hv_buf_adds(b, "</p>");
 	}
 	hv_buf_adds(b, "<form method=\"post\" action=\"/opt-in\">");

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "core/err.h"
+#include "core/html.h" /* hv_html_escape, for every page */
 #include "http/http.h"
 
 struct hv_api;
@@ -36,7 +37,5 @@ void hv_web_free(struct hv_web *w);
 /* Whether Leaflet was found (without it the map page answers addresses but draws no map). */
 bool hv_web_has_leaflet(const struct hv_web *w);
 
-/* Appends s to b with &, <, >, " and ' escaped: safe in HTML text and quoted attributes. */
-void hv_html_escape(struct hv_buf *b, const char *s);
 
 #endif
