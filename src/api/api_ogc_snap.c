@@ -10,6 +10,7 @@
 
 #include "api/api_ogc.h"
 #include "core/buf.h"
+#include "core/live.h"
 #include "core/xalloc.h"
 #include "registry/registry.h"
 
@@ -397,9 +398,20 @@ bool hv_ogc_snap_item(const struct hv_ogc_snap *snap, int ci, int64_t id, const 
 /* ---- live holder ---- */
 
 struct hv_ogc_live {
-	pthread_mutex_t mu;
-	struct hv_ogc_snap *current;
+	struct hv_live lv;
 };
+
+static atomic_int *snap_refs(void *obj)
+{
+	return &((struct hv_ogc_snap *)obj)->refs;
+}
+
+static void snap_free(void *obj)
+{
+	hv_ogc_snap_free(obj);
+}
+
+static const struct hv_live_ops ogc_live_ops = {.refs = snap_refs, .free = snap_free};
 
 int hv_ogc_live_new(struct hv_store *s, struct hv_ogc_live **out, struct hv_err *err)
 {
@@ -411,50 +423,34 @@ int hv_ogc_live_new(struct hv_store *s, struct hv_ogc_live **out, struct hv_err 
 	if (rc)
 		return rc;
 	live = hv_xcalloc(1, sizeof(*live));
-	pthread_mutex_init(&live->mu, NULL);
-	live->current = snap;
+	hv_live_init(&live->lv, snap, &ogc_live_ops);
 	*out = live;
 	return HV_OK;
-}
-
-static void put(struct hv_ogc_snap *snap)
-{
-	if (atomic_fetch_sub_explicit(&snap->refs, 1, memory_order_acq_rel) == 1)
-		hv_ogc_snap_free(snap);
 }
 
 void hv_ogc_live_free(struct hv_ogc_live *live)
 {
 	if (!live)
 		return;
-	put(live->current);
-	pthread_mutex_destroy(&live->mu);
+	hv_live_release(&live->lv);
 	free(live);
 }
 
 const struct hv_ogc_snap *hv_ogc_live_acquire(struct hv_ogc_live *live)
 {
-	struct hv_ogc_snap *snap;
-
-	/* The lock covers reading the pointer and taking a reference only. */
-	pthread_mutex_lock(&live->mu);
-	snap = live->current;
-	atomic_fetch_add_explicit(&snap->refs, 1, memory_order_relaxed);
-	pthread_mutex_unlock(&live->mu);
-	return snap;
+	return hv_live_acquire(&live->lv);
 }
 
 void hv_ogc_live_release(struct hv_ogc_live *live, const struct hv_ogc_snap *snap)
 {
-	(void)live;
-	put((struct hv_ogc_snap *)snap);
+	hv_live_put(&live->lv, (struct hv_ogc_snap *)snap);
 }
 
 int hv_ogc_live_refresh_if_changed(struct hv_ogc_live *live, struct hv_store *s, bool *rebuilt,
 				   struct hv_err *err)
 {
 	const struct hv_ogc_snap *cur = hv_ogc_live_acquire(live);
-	struct hv_ogc_snap *fresh, *old;
+	struct hv_ogc_snap *fresh;
 	int64_t v, have = cur->data_version;
 	int rc;
 
@@ -466,11 +462,7 @@ int hv_ogc_live_refresh_if_changed(struct hv_ogc_live *live, struct hv_store *s,
 		return HV_OK;
 	if ((rc = hv_ogc_snap_build(s, &fresh, err)))
 		return rc;
-	pthread_mutex_lock(&live->mu);
-	old = live->current;
-	live->current = fresh;
-	pthread_mutex_unlock(&live->mu);
-	put(old);
+	hv_live_swap(&live->lv, fresh);
 	*rebuilt = true;
 	return HV_OK;
 }

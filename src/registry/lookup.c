@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/strmap.h"
+#include "core/live.h"
 #include "core/xalloc.h"
 #include "geo/address.h"
 #include "registry/lookup.h"
@@ -501,9 +502,20 @@ void hv_lookup_hit_json(struct hv_json *w, const struct hv_lookup_hit *h)
 /* ---- live holder ---- */
 
 struct hv_lookup_live {
-	pthread_mutex_t mu;
-	struct hv_lookup *current;
+	struct hv_live lv;
 };
+
+static atomic_int *lookup_refs(void *obj)
+{
+	return &((struct hv_lookup *)obj)->refs;
+}
+
+static void lookup_free(void *obj)
+{
+	hv_lookup_free(obj);
+}
+
+static const struct hv_live_ops lookup_live_ops = {.refs = lookup_refs, .free = lookup_free};
 
 int hv_lookup_live_new(struct hv_store *s, struct hv_lookup_live **out, struct hv_err *err)
 {
@@ -515,58 +527,37 @@ int hv_lookup_live_new(struct hv_store *s, struct hv_lookup_live **out, struct h
 	if (rc)
 		return rc;
 	live = hv_xcalloc(1, sizeof(*live));
-	pthread_mutex_init(&live->mu, NULL);
-	live->current = l;
+	hv_live_init(&live->lv, l, &lookup_live_ops);
 	*out = live;
 	return HV_OK;
-}
-
-static void put(struct hv_lookup *l)
-{
-	if (atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) == 1)
-		hv_lookup_free(l);
 }
 
 void hv_lookup_live_free(struct hv_lookup_live *live)
 {
 	if (!live)
 		return;
-	put(live->current);
-	pthread_mutex_destroy(&live->mu);
+	hv_live_release(&live->lv);
 	free(live);
 }
 
 const struct hv_lookup *hv_lookup_live_acquire(struct hv_lookup_live *live)
 {
-	struct hv_lookup *l;
-
-	/* The lock only covers reading the pointer and taking a reference: a reader never waits
-	 * for a build. */
-	pthread_mutex_lock(&live->mu);
-	l = live->current;
-	atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
-	pthread_mutex_unlock(&live->mu);
-	return l;
+	return hv_live_acquire(&live->lv);
 }
 
 void hv_lookup_live_release(struct hv_lookup_live *live, const struct hv_lookup *l)
 {
-	(void)live;
-	put((struct hv_lookup *)l);
+	hv_live_put(&live->lv, (struct hv_lookup *)l);
 }
 
 int hv_lookup_live_refresh(struct hv_lookup_live *live, struct hv_store *s, struct hv_err *err)
 {
-	struct hv_lookup *fresh, *old;
+	struct hv_lookup *fresh;
 	int rc = hv_lookup_build(s, &fresh, err);
 
 	if (rc)
 		return rc;
-	pthread_mutex_lock(&live->mu);
-	old = live->current;
-	live->current = fresh;
-	pthread_mutex_unlock(&live->mu);
-	put(old);
+	hv_live_swap(&live->lv, fresh);
 	return HV_OK;
 }
 
