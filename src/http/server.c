@@ -577,6 +577,10 @@ static void route_limits(struct rq *q)
 
 	q->body_limit = q->srv->o.body_limit;
 	q->binary = false;
+	/* Only POST and PUT routes take a body: a GET (the lookups, the map) keeps the default
+	 * without matching its route twice. */
+	if (q->req.method != HV_POST && q->req.method != HV_PUT)
+		return;
 	hv_arena_init(&scratch, 0);
 	r.arena = &scratch;
 	if (hv_http_path_parse(&scratch, uri, qm ? (size_t)(qm - uri) : strlen(uri), &path, &norm,
